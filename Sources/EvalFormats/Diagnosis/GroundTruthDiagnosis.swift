@@ -1,0 +1,113 @@
+/// Checks a ground-truth dataset before it is stored.
+public enum GroundTruthDiagnosis {
+    /// Findings about `dataset`: values that cannot be evaluated (fatal), and quirks that change what the
+    /// reference evaluators compute (warnings), such as an annotation id 0 that pycocotools never matches.
+    public static func diagnose(_ dataset: GroundTruthDataset) -> DiagnosisReport {
+        var findings: [Finding] = []
+        var nonFinite = FindingCounter()
+        var emptyBox = FindingCounter()
+        var outside = FindingCounter()
+        var idZero = FindingCounter()
+        var duplicateIDs = FindingCounter()
+        var seenIDs = Set<Int64>()
+        var largest = 0.0
+        var finite = 0
+        for box in dataset.boxes {
+            let place = box.location.map { "\($0): " } ?? ""
+            let values = [box.x, box.y, box.width, box.height]
+            let text = "[\(values.map(formatNumber).joined(separator: ", "))]"
+            guard values.allSatisfy(\.isFinite) && box.area.isFinite else {
+                nonFinite.record("\(place)box \(text), area \(formatNumber(box.area))")
+                continue
+            }
+            finite += 1
+            largest = max(largest, box.x + box.width, box.y + box.height)
+            if box.width <= 0 || box.height <= 0 { emptyBox.record("\(place)box \(text)") }
+            let image = dataset.images[box.imageIndex]
+            if box.x < -1 || box.y < -1 || box.x + box.width > Double(image.width) + 1
+                || box.y + box.height > Double(image.height) + 1
+            {
+                outside.record("\(place)box \(text) on \(image.fileName) (\(image.width)x\(image.height))")
+            }
+            if let id = box.annotationID {
+                if id == 0 { idZero.record("\(place)annotation id 0") }
+                if !seenIDs.insert(id).inserted { duplicateIDs.record("\(place)annotation id \(id)") }
+            }
+        }
+        var badImages = FindingCounter()
+        for image in dataset.images where image.width <= 0 || image.height <= 0 {
+            badImages.record("image \(image.id) \(image.fileName): \(image.width)x\(image.height)")
+        }
+        if badImages.count > 0 {
+            findings.append(
+                Finding(
+                    code: "image-size", severity: .fatal,
+                    summary: "\(plural(badImages.count, "image")) \(badImages.count == 1 ? "has" : "have") no positive width and height",
+                    count: badImages.count, examples: badImages.examples,
+                    fix: "give the real sizes (COCO `width`/`height`, or --sizes images.csv)"))
+        }
+        if nonFinite.count > 0 {
+            findings.append(
+                Finding(
+                    code: "non-finite-box", severity: .fatal,
+                    summary: "\(plural(nonFinite.count, "ground-truth box")) \(nonFinite.count == 1 ? "has" : "have") NaN or infinite values",
+                    count: nonFinite.count, examples: nonFinite.examples, fix: "fix the annotation file"))
+        }
+        let normalized =
+            finite > 0 && largest <= 1.0 && dataset.format != .yolo
+            && dataset.images.contains { $0.width > 2 || $0.height > 2 }
+        if normalized {
+            findings.append(
+                Finding(
+                    code: "normalized-coordinates", severity: .fatal,
+                    summary:
+                        "all \(plural(finite, "ground-truth box")) lie within [0, 1]: the coordinates look normalized, but the images are in pixels",
+                    count: finite, examples: [],
+                    fix: "write pixel coordinates (COCO bbox is [x, y, width, height] in pixels)"))
+        }
+        if emptyBox.count > 0 {
+            findings.append(
+                Finding(
+                    code: "empty-box", severity: .warning,
+                    summary: "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero or negative width or height",
+                    count: emptyBox.count, examples: emptyBox.examples,
+                    fix: "remove them or fix their coordinates: they can never be matched"))
+        }
+        if outside.count > 0 && !normalized {
+            findings.append(
+                Finding(
+                    code: "box-outside-image", severity: .warning,
+                    summary: "\(plural(outside.count, "ground-truth box")) \(outside.count == 1 ? "extends" : "extend") more than 1 pixel beyond their image",
+                    count: outside.count, examples: outside.examples,
+                    fix: "check the image sizes and the box format"))
+        }
+        if idZero.count > 0 {
+            findings.append(
+                Finding(
+                    code: "annotation-id-zero", severity: .warning,
+                    summary:
+                        "an annotation has id 0: pycocotools (and evaldb's exact coco protocol) can never match it, so its detection counts as a false positive",
+                    count: idZero.count, examples: idZero.examples,
+                    fix: "number annotations from 1 to get the intended COCO numbers"))
+        }
+        if duplicateIDs.count > 0 {
+            findings.append(
+                Finding(
+                    code: "duplicate-annotation-ids", severity: .warning,
+                    summary: "\(plural(duplicateIDs.count, "annotation")) \(duplicateIDs.count == 1 ? "reuses" : "reuse") an id already given to another",
+                    count: duplicateIDs.count, examples: duplicateIDs.examples,
+                    fix: "give every annotation its own id: pycocotools keys matches by annotation id"))
+        }
+        let used = Set(dataset.boxes.map(\.categoryID))
+        let unused = dataset.categories.filter { !used.contains($0.id) }
+        if !unused.isEmpty {
+            findings.append(
+                Finding(
+                    code: "categories-without-boxes", severity: .info,
+                    summary:
+                        "\(plural(unused.count, "category")) \(unused.count == 1 ? "has" : "have") no ground-truth box (\(unused.prefix(5).map(\.name).joined(separator: ", "))\(unused.count > 5 ? ", ..." : "")); they are left out of the means",
+                    count: unused.count))
+        }
+        return DiagnosisReport(findings: findings)
+    }
+}

@@ -1,0 +1,153 @@
+public import EvalFormats
+
+/// A stored dataset, as listed and looked up by name.
+public struct StoredDataset: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var format: DatasetFormat
+    public var source: String
+    public var sha256: String
+    public var defaultProtocol: String
+    public var createdAt: String
+}
+
+/// Reads and writes datasets and their ground truth. Writers expect to run inside the caller's
+/// transaction (one import = one transaction).
+public struct DatasetStore {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// The dataset called `name`, or nil.
+    public func find(name: String) throws -> StoredDataset? {
+        try database.fetchOne(
+            "SELECT id, name, format, source, sha256, default_protocol, created_at FROM datasets WHERE name = ?",
+            [.text(name)]
+        ).map(Self.decode)
+    }
+
+    /// The dataset called `name`; throws `StoreError.unknownDataset` listing the known names.
+    public func require(name: String) throws -> StoredDataset {
+        if let found = try find(name: name) { return found }
+        throw StoreError.unknownDataset(name: name, known: try names())
+    }
+
+    /// The dataset with row id `id`.
+    public func find(id: Int64) throws -> StoredDataset? {
+        try database.fetchOne(
+            "SELECT id, name, format, source, sha256, default_protocol, created_at FROM datasets WHERE id = ?",
+            [.integer(id)]
+        ).map(Self.decode)
+    }
+
+    /// All dataset names, sorted.
+    public func names() throws -> [String] {
+        try database.fetchAll("SELECT name FROM datasets ORDER BY name").compactMap { $0[0].string }
+    }
+
+    private static func decode(_ row: Row) -> StoredDataset {
+        StoredDataset(
+            id: row[0].int64 ?? 0, name: row[1].string ?? "",
+            format: DatasetFormat(rawValue: row[2].string ?? "") ?? .coco,
+            source: row[3].string ?? "", sha256: row[4].string ?? "", defaultProtocol: row[5].string ?? "",
+            createdAt: row[6].string ?? "")
+    }
+
+    /// Inserts a dataset with its categories, images, boxes and ignored regions; returns its row id.
+    /// Call inside a write transaction.
+    public func insert(
+        _ dataset: GroundTruthDataset, name: String, source: String, sha256: String, defaultProtocol: String
+    ) throws -> Int64 {
+        try database.execute(
+            """
+            INSERT INTO datasets (name, format, source, sha256, default_protocol, created_at, evaldb_version)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(name), .text(dataset.format.rawValue), .text(source), .text(sha256), .text(defaultProtocol),
+                .text(Timestamp.now()), .text(EvaldbVersion.current),
+            ])
+        let datasetID = database.lastInsertedRowID
+        let category = try database.prepare(
+            "INSERT INTO categories (dataset_id, category_id, name, supercategory) VALUES (?, ?, ?, ?)")
+        for record in dataset.categories {
+            try category.bind([.integer(datasetID), .integer(record.id), .text(record.name), record.supercategory.sqlValue])
+            try category.run()
+        }
+        let image = try database.prepare(
+            "INSERT INTO images (dataset_id, external_id, file_name, width, height) VALUES (?, ?, ?, ?, ?)")
+        var imageRowIDs: [Int64] = []
+        imageRowIDs.reserveCapacity(dataset.images.count)
+        for record in dataset.images {
+            try image.bind([
+                .integer(datasetID), .integer(record.id), .text(record.fileName), .integer(Int64(record.width)),
+                .integer(Int64(record.height)),
+            ])
+            try image.run()
+            imageRowIDs.append(database.lastInsertedRowID)
+        }
+        let box = try database.prepare(
+            """
+            INSERT INTO gt_boxes (dataset_id, image_id, category_id, annotation_id, x, y, w, h, area,
+                                  is_crowd, is_ignored, is_difficult, truncation, occlusion)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for record in dataset.boxes {
+            try box.bind([
+                .integer(datasetID), .integer(imageRowIDs[record.imageIndex]), .integer(record.categoryID),
+                record.annotationID.sqlValue, .real(record.x), .real(record.y), .real(record.width),
+                .real(record.height), .real(record.area), record.isCrowd.sqlValue, record.isIgnored.sqlValue,
+                record.isDifficult.sqlValue, record.truncation.sqlValue, record.occlusion.sqlValue,
+            ])
+            try box.run()
+        }
+        let region = try database.prepare("INSERT INTO ignored_regions (image_id, x, y, w, h) VALUES (?, ?, ?, ?, ?)")
+        for record in dataset.ignoredRegions {
+            try region.bind([
+                .integer(imageRowIDs[record.imageIndex]), .real(record.x), .real(record.y), .real(record.width),
+                .real(record.height),
+            ])
+            try region.run()
+        }
+        return datasetID
+    }
+
+    /// Deletes a dataset and everything that belongs to it. Call inside a write transaction.
+    public func delete(id: Int64) throws {
+        try database.execute("DELETE FROM datasets WHERE id = ?", [.integer(id)])
+    }
+
+    /// Number of runs recorded against a dataset.
+    public func runCount(datasetID: Int64) throws -> Int {
+        try database.fetchValue("SELECT count(*) FROM runs WHERE dataset_id = ?", [.integer(datasetID)]).int ?? 0
+    }
+
+    /// What the diagnosis needs to know about a stored dataset, and each catalog image's row id
+    /// (`imageRowIDs[i]` is the `images.id` of `catalog.images[i]`).
+    public func catalog(of dataset: StoredDataset) throws -> (catalog: DatasetCatalog, imageRowIDs: [Int64]) {
+        var images: [DatasetCatalog.Image] = []
+        var rowIDs: [Int64] = []
+        let statement = try database.prepare(
+            "SELECT id, external_id, file_name, width, height FROM images WHERE dataset_id = ? ORDER BY id")
+        try statement.bind([.integer(dataset.id)])
+        while try statement.step() {
+            rowIDs.append(statement.int64(at: 0))
+            images.append(
+                DatasetCatalog.Image(
+                    externalID: statement.int64(at: 1), fileName: statement.column(2).string ?? "",
+                    width: Int(statement.int64(at: 3)), height: Int(statement.int64(at: 4))))
+        }
+        let categories = try database.fetchAll(
+            "SELECT category_id, name, supercategory FROM categories WHERE dataset_id = ? ORDER BY category_id",
+            [.integer(dataset.id)]
+        ).map { CategoryRecord(id: $0[0].int64 ?? 0, name: $0[1].string ?? "", supercategory: $0[2].string) }
+        let largest =
+            try database.fetchValue(
+                "SELECT max(max(x + w, y + h)) FROM gt_boxes WHERE dataset_id = ?", [.integer(dataset.id)]
+            ).double ?? 0
+        let catalog = DatasetCatalog(
+            name: dataset.name, format: dataset.format, images: images, categories: categories,
+            largestGroundTruthCoordinate: largest)
+        return (catalog, rowIDs)
+    }
+}

@@ -1,0 +1,163 @@
+public import EvalFormats
+
+/// Why an import stopped after diagnosis. Nothing was stored.
+public struct ImportRejected: Error, CustomStringConvertible, Sendable {
+    /// What was being imported (the path).
+    public var path: String
+    /// The full diagnosis (printed before this error).
+    public var report: DiagnosisReport
+    /// The findings that stopped it.
+    public var blocking: [Finding]
+    /// True when warnings were made fatal by `--strict`.
+    public var strict: Bool
+
+    public var description: String {
+        let codes = blocking.map(\.code).joined(separator: ", ")
+        let problems = blocking.count == 1 ? "1 problem" : "\(blocking.count) problems"
+        return "\(path): \(problems) stop the import (\(codes))\(strict ? " under --strict" : ""); nothing was stored. "
+            + "Fix them as suggested above, then import again"
+    }
+}
+
+/// What an import did.
+public enum ImportOutcome: String, Sendable {
+    case imported
+    case replaced
+    /// The same content was already stored under that name: nothing changed.
+    case unchanged
+}
+
+/// The result of importing a dataset.
+public struct DatasetImportResult: Sendable {
+    public var dataset: StoredDataset
+    public var outcome: ImportOutcome
+    public var formatWasDetected: Bool
+    public var report: DiagnosisReport
+    public var images: Int
+    public var boxes: Int
+    public var ignoredRegions: Int
+    public var categories: Int
+}
+
+/// The result of importing a run.
+public struct RunImportResult: Sendable {
+    public var run: StoredRun
+    public var dataset: StoredDataset
+    public var outcome: ImportOutcome
+    public var formatWasDetected: Bool
+    public var report: DiagnosisReport
+}
+
+/// Imports datasets and runs: read, diagnose, then store in one transaction, so that a failure at any
+/// point leaves the database as it was.
+public struct Importer {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// Imports the ground truth at `path` as dataset `name`.
+    /// Throws `ReadError` for unreadable input, `ImportRejected` when the diagnosis finds blocking problems,
+    /// `StoreError.datasetExists` when the name is taken by other content and `replace` is false.
+    public func importDataset(
+        name: String, path: String, format: DatasetFormat?, options: InputReading.DatasetOptions,
+        replace: Bool, strict: Bool
+    ) throws -> DatasetImportResult {
+        try Self.validate(name: name)
+        let (dataset, detected) = try InputReading.readDataset(path: path, format: format, options: options)
+        let sha = ContentHash.ofDataset(dataset)
+        let report = GroundTruthDiagnosis.diagnose(dataset)
+        let store = DatasetStore(database)
+        func result(_ stored: StoredDataset, _ outcome: ImportOutcome) -> DatasetImportResult {
+            DatasetImportResult(
+                dataset: stored, outcome: outcome, formatWasDetected: detected, report: report,
+                images: dataset.images.count, boxes: dataset.boxes.count,
+                ignoredRegions: dataset.ignoredRegions.count, categories: dataset.categories.count)
+        }
+        if let existing = try store.find(name: name), existing.sha256 == sha, existing.format == dataset.format {
+            return result(existing, .unchanged)
+        }
+        let blocking = report.blocking(strict: strict)
+        if !blocking.isEmpty {
+            throw ImportRejected(path: path, report: report, blocking: blocking, strict: strict)
+        }
+        return try database.transaction {
+            var outcome = ImportOutcome.imported
+            if let existing = try store.find(name: name) {
+                guard replace else { throw StoreError.datasetExists(name: name) }
+                let runs = try store.runCount(datasetID: existing.id)
+                if runs > 0 { throw StoreError.datasetHasRuns(name: name, runs: runs) }
+                try store.delete(id: existing.id)
+                outcome = .replaced
+            }
+            let id = try store.insert(
+                dataset, name: name, source: path, sha256: sha,
+                defaultProtocol: InputReading.defaultProtocol(for: dataset.format))
+            guard let stored = try store.find(id: id) else { throw StoreError.unknownDataset(name: name, known: []) }
+            return result(stored, outcome)
+        }
+    }
+
+    /// Imports the detections at `path` as run `name` of dataset `datasetName`.
+    /// Throws `StoreError.unknownDataset`, `ReadError`, `ImportRejected`, or `StoreError.runExists` when the
+    /// name is taken by other content and `replace` is false.
+    public func importRun(
+        name: String, path: String, datasetName: String, format: DetectionFormat?, options: DiagnosisOptions,
+        params: [(key: String, value: String)], tags: [(key: String, value: String)], note: String?,
+        replace: Bool, strict: Bool
+    ) throws -> RunImportResult {
+        try Self.validate(name: name)
+        let datasets = DatasetStore(database)
+        let runs = RunStore(database)
+        let dataset = try datasets.require(name: datasetName)
+        let (batch, sha, detected) = try InputReading.readDetections(path: path, format: format)
+        let optionsText = Self.canonical(options)
+        if let existing = try runs.find(name: name), existing.sha256 == sha, existing.datasetID == dataset.id,
+            existing.importOptions == optionsText, existing.format == batch.format
+        {
+            return RunImportResult(
+                run: existing, dataset: dataset, outcome: .unchanged, formatWasDetected: detected,
+                report: DiagnosisReport())
+        }
+        let (catalog, imageRowIDs) = try datasets.catalog(of: dataset)
+        let (report, detections) = DetectionDiagnosis.diagnose(batch, against: catalog, options: options)
+        let blocking = report.blocking(strict: strict)
+        if !blocking.isEmpty {
+            throw ImportRejected(path: path, report: report, blocking: blocking, strict: strict)
+        }
+        let metadata = RunMetadata(
+            name: name, datasetID: dataset.id, format: batch.format, source: path, sha256: sha,
+            importOptions: optionsText, params: params, tags: tags, note: note)
+        return try database.transaction {
+            var outcome = ImportOutcome.imported
+            if let existing = try runs.find(name: name) {
+                guard replace else {
+                    let owner = try datasets.find(id: existing.datasetID)?.name ?? "?"
+                    throw StoreError.runExists(name: name, dataset: owner)
+                }
+                try runs.delete(id: existing.id)
+                outcome = .replaced
+            }
+            _ = try runs.insert(metadata, detections: detections, imageRowIDs: imageRowIDs)
+            guard let stored = try runs.find(name: name) else { throw StoreError.unknownRun(name: name, known: []) }
+            return RunImportResult(
+                run: stored, dataset: dataset, outcome: outcome, formatWasDetected: detected, report: report)
+        }
+    }
+
+    /// The canonical text of the import corrections, stored with the run.
+    public static func canonical(_ options: DiagnosisOptions) -> String {
+        var parts: [String] = []
+        if let encoding = options.boxEncoding { parts.append("box-format=\(encoding.rawValue)") }
+        if options.isNormalized { parts.append("normalized") }
+        if options.categoryOffset != 0 { parts.append("category-offset=\(options.categoryOffset)") }
+        if options.imageMatching != .automatic { parts.append("match-images-by=\(options.imageMatching.rawValue)") }
+        return parts.joined(separator: " ")
+    }
+
+    static func validate(name: String) throws {
+        if name.isEmpty { throw StoreError.invalidName(name, reason: "names cannot be empty") }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw StoreError.invalidName(name, reason: "names cannot hold control characters")
+        }
+    }
+}

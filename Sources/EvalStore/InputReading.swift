@@ -1,0 +1,59 @@
+public import EvalFormats
+
+/// Reads ground truth and detections in any supported format, detecting the format when not given.
+public enum InputReading {
+    /// Options for reading a dataset.
+    public struct DatasetOptions: Sendable {
+        /// `--sizes images.csv`: image sizes instead of image headers.
+        public var sizesPath: String?
+        /// `--names a,b,c`: YOLO class names instead of data.yaml/classes.txt.
+        public var names: [String]?
+
+        public init(sizesPath: String? = nil, names: [String]? = nil) {
+            self.sizesPath = sizesPath
+            self.names = names
+        }
+    }
+
+    /// Reads a dataset at `path`. Returns the dataset and whether the format was detected.
+    public static func readDataset(path: String, format: DatasetFormat?, options: DatasetOptions) throws
+        -> (dataset: GroundTruthDataset, detected: Bool)
+    {
+        let chosen = try format ?? FormatDetection.datasetFormat(at: path)
+        let sizes = try options.sizesPath.map { path throws(ReadError) in try ImageSizeTable.read(path: path) }
+        let dataset: GroundTruthDataset
+        switch chosen {
+        case .coco: dataset = try CocoDatasetReader.read(path: path)
+        case .visdrone: dataset = try VisDroneDatasetReader.read(path: path, sizes: sizes)
+        case .yolo: dataset = try YoloDatasetReader.read(path: path, sizes: sizes, names: options.names)
+        case .voc: dataset = try VocDatasetReader.read(path: path)
+        }
+        return (dataset, format == nil)
+    }
+
+    /// Reads detections at `path` and hashes their bytes. Returns the batch, the content hash and whether
+    /// the format was detected.
+    public static func readDetections(path: String, format: DetectionFormat?) throws
+        -> (batch: DetectionBatch, sha256: String, detected: Bool)
+    {
+        let chosen = try format ?? FormatDetection.detectionFormat(at: path)
+        switch chosen {
+        case .coco:
+            // One read serves both parsing and hashing.
+            let bytes = try InputFiles.readBytes(path, expected: "a COCO results JSON file")
+            let batch = try CocoResultsReader.read(bytes: bytes, path: path)
+            return (batch, ContentHash.ofBytes(bytes), format == nil)
+        case .visdrone:
+            return (try VisDroneResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
+        case .yolo:
+            return (try YoloResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
+        case .voc:
+            return (try VocResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
+        }
+    }
+
+    /// The protocol `evaldb import` evaluates a dataset of this format with.
+    public static func defaultProtocol(for format: DatasetFormat) -> String {
+        format == .visdrone ? "visdrone" : "coco"
+    }
+}

@@ -1,0 +1,138 @@
+internal import CSQLite
+
+/// A connection to an evaldb SQLite file (or an in-memory database), in the vocabulary of GRDB:
+/// `read`, `write`, `transaction`, `fetchAll`, `fetchOne`.
+///
+/// Opened with WAL journaling, a busy timeout and foreign keys on. Not thread-safe: one connection per
+/// command. Every write goes through `write`/`transaction`, which use `BEGIN IMMEDIATE` so that a
+/// concurrent writer waits instead of failing half-way.
+public final class Database {
+    let handle: OpaquePointer
+    /// The path opened (":memory:" for an in-memory database).
+    public let path: String
+    /// True when opened without write access.
+    public let isReadOnly: Bool
+
+    /// Opens (creating when `create` and not read-only) the database at `path`.
+    /// Throws `DatabaseError` when SQLite cannot open it.
+    public init(path: String, readOnly: Bool = false, create: Bool = true) throws(DatabaseError) {
+        var connection: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        if readOnly {
+            flags |= SQLITE_OPEN_READONLY
+        } else {
+            flags |= SQLITE_OPEN_READWRITE
+            if create { flags |= SQLITE_OPEN_CREATE }
+        }
+        let code = sqlite3_open_v2(path, &connection, flags, nil)
+        guard code == SQLITE_OK, let connection else {
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let connection { sqlite3_close_v2(connection) }
+            throw DatabaseError(code: code, message: message)
+        }
+        self.handle = connection
+        self.path = path
+        self.isReadOnly = readOnly
+        sqlite3_busy_timeout(connection, 5_000)
+        sqlite3_extended_result_codes(connection, 1)
+        try execute("PRAGMA foreign_keys = ON")
+        if !readOnly && path != ":memory:" {
+            try execute("PRAGMA journal_mode = WAL")
+            try execute("PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    /// A fresh private in-memory database (tests).
+    public static func inMemory() throws(DatabaseError) -> Database {
+        try Database(path: ":memory:")
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// The SQLite library version, e.g. "3.40.1".
+    public static var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+
+    func error(code: Int32, sql: String?) -> DatabaseError {
+        let extended = sqlite3_extended_errcode(handle)
+        return DatabaseError(
+            code: extended != 0 ? extended : code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more SQL statements that return no rows.
+    public func execute(_ sql: String) throws(DatabaseError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        if code != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(message)
+            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// Prepares a statement for repeated use.
+    public func prepare(_ sql: String) throws(DatabaseError) -> Statement {
+        try Statement(database: self, sql: sql)
+    }
+
+    /// Prepares exactly one statement; throws when `sql` holds more than one (user-typed SQL).
+    public func prepareSingle(_ sql: String) throws(DatabaseError) -> Statement {
+        try Statement(database: self, sql: sql, single: true)
+    }
+
+    /// Runs a single statement with arguments (no rows returned).
+    public func execute(_ sql: String, _ arguments: [SQLValue]) throws(DatabaseError) {
+        let statement = try prepare(sql)
+        try statement.bind(arguments)
+        try statement.run()
+    }
+
+    /// All rows of a query.
+    public func fetchAll(_ sql: String, _ arguments: [SQLValue] = []) throws(DatabaseError) -> [Row] {
+        try prepare(sql).fetchAll(arguments)
+    }
+
+    /// The first row of a query, or nil.
+    public func fetchOne(_ sql: String, _ arguments: [SQLValue] = []) throws(DatabaseError) -> Row? {
+        try fetchAll(sql, arguments).first
+    }
+
+    /// The first column of the first row, or `.null`.
+    public func fetchValue(_ sql: String, _ arguments: [SQLValue] = []) throws(DatabaseError) -> SQLValue {
+        try fetchOne(sql, arguments)?.values.first ?? .null
+    }
+
+    /// The rowid of the last inserted row.
+    public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// True while a transaction is open.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT`; rolls back and rethrows when `body` throws,
+    /// so nothing of a failed write remains.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A write: the same as `transaction`.
+    public func write<T>(_ body: () throws -> T) throws -> T {
+        try transaction(body)
+    }
+
+    /// A read inside a deferred transaction, so that all queries in `body` see one snapshot.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+}

@@ -1,0 +1,58 @@
+/// Failures of the store that a user can cause; each `description` is one line naming the fix.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The database was written by a newer evaldb.
+    case newerSchema(path: String, found: Int, supported: Int)
+    /// The file is an SQLite database of another application.
+    case notAnEvaldbDatabase(path: String)
+    /// The database file does not exist (read-only commands do not create it).
+    case databaseMissing(path: String)
+    /// No dataset of that name.
+    case unknownDataset(name: String, known: [String])
+    /// No run of that name.
+    case unknownRun(name: String, known: [String])
+    /// A dataset of that name exists with other content.
+    case datasetExists(name: String)
+    /// A run of that name exists with other content.
+    case runExists(name: String, dataset: String)
+    /// The dataset still has runs, so it cannot be replaced.
+    case datasetHasRuns(name: String, runs: Int)
+    /// A write statement was given to `evaldb sql` without `--write`.
+    case writeNotAllowed
+    /// A name is empty or unusable.
+    case invalidName(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let found, let supported):
+            return
+                "\(path): written by a newer evaldb (schema version \(found); this evaldb knows up to \(supported)); upgrade evaldb to open it"
+        case .notAnEvaldbDatabase(let path):
+            return "\(path): an SQLite database of another application, not an evaldb store; choose another --db path"
+        case .databaseMissing(let path):
+            return "\(path): no evaldb database here; import a dataset first (evaldb dataset import) or pass --db"
+        case .unknownDataset(let name, let known):
+            return "no dataset named '\(name)'" + Self.suggestion(known, noun: "datasets", command: "evaldb datasets")
+        case .unknownRun(let name, let known):
+            return "no run named '\(name)'" + Self.suggestion(known, noun: "runs", command: "evaldb runs")
+        case .datasetExists(let name):
+            return
+                "a dataset named '\(name)' already exists with other content; choose another name or pass --replace"
+        case .runExists(let name, let dataset):
+            return
+                "a run named '\(name)' already exists (dataset '\(dataset)') with other content; choose another name or pass --replace"
+        case .datasetHasRuns(let name, let runs):
+            return
+                "dataset '\(name)' has \(runs) run(s) whose detections refer to its images; delete them first or import under another name"
+        case .writeNotAllowed:
+            return "the statement writes to the database; evaldb sql is read-only unless you pass --write"
+        case .invalidName(let name, let reason):
+            return "invalid name '\(name)': \(reason)"
+        }
+    }
+
+    private static func suggestion(_ known: [String], noun: String, command: String) -> String {
+        if known.isEmpty { return "; there are no \(noun) yet" }
+        let shown = known.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+        return "; known \(noun): \(shown)\(known.count > 5 ? ", ..." : "") (see `\(command)`)"
+    }
+}

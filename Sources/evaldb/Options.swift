@@ -1,0 +1,102 @@
+import ArgumentParser
+import EvalStore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `--db PATH`, shared by every command.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The evaldb database file (default: $EVALDB_DB, else ./evaldb.sqlite).", valueName: "path"))
+    var db: String?
+
+    /// The resolved database path.
+    var path: String {
+        StoreConnection.resolvePath(db, environment: ProcessEnvironment.variables)
+    }
+
+    func open(_ mode: StoreConnection.Mode) throws -> Database {
+        try StoreConnection.open(path: path, mode: mode)
+    }
+}
+
+/// `--format`, shared by every listing command.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: table, json, jsonl, csv, tsv or markdown.")
+    var format: OutputFormat = .table
+}
+
+/// The process environment, read without Foundation.
+enum ProcessEnvironment {
+    static var variables: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+/// Writing to stdout and stderr.
+enum Console {
+    /// Writes text to standard output as is.
+    static func out(_ text: String) {
+        writeAll(text, to: 1)
+    }
+
+    /// Writes one line to standard error.
+    static func err(_ line: String) {
+        writeAll(line + "\n", to: 2)
+    }
+
+    private static func writeAll(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 {
+                    if written < 0 && errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// True when standard error is a terminal (progress is shown only then).
+    static var stderrIsTerminal: Bool { isatty(2) != 0 }
+}
+
+/// Parses `key=value` arguments (`--param`, `--tag`).
+struct KeyValue: ExpressibleByArgument {
+    var key: String
+    var value: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else { return nil }
+        key = String(argument[..<equals])
+        value = String(argument[argument.index(after: equals)...])
+    }
+
+    static var defaultValueDescription: String { "key=value" }
+}
+
+/// Turns repeated `key=value` options into pairs, rejecting a key given twice.
+func uniquePairs(_ values: [KeyValue], option: String) throws -> [(key: String, value: String)] {
+    var seen = Set<String>()
+    for value in values where !seen.insert(value.key).inserted {
+        throw ValidationError("\(option) \(value.key) is given twice; give each key once")
+    }
+    return values.map { (key: $0.key, value: $0.value) }
+}
