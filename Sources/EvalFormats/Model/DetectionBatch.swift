@@ -46,6 +46,8 @@ public struct DetectionBatch: Sendable {
     public var fileIndex: [Int32] = []
     /// 1-based line of each row in its file (for JSON: the line where the object starts).
     public var lines: [Int32] = []
+    /// 1-based column where each row starts (JSON, often one long line); 0 when not recorded.
+    public var columns: [Int32] = []
 
     public init(format: DetectionFormat, boxEncoding: BoxEncoding, files: [String] = []) {
         self.format = format
@@ -67,13 +69,14 @@ public struct DetectionBatch: Sendable {
         d.reserveCapacity(n)
         fileIndex.reserveCapacity(n)
         lines.reserveCapacity(n)
+        columns.reserveCapacity(n)
     }
 
     /// Appends one row.
     @inlinable
     public mutating func append(
         image: ImageKey, category: CategoryKey, score: Double,
-        _ a: Double, _ b: Double, _ c: Double, _ d: Double, file: Int32, line: Int32
+        _ a: Double, _ b: Double, _ c: Double, _ d: Double, file: Int32, line: Int32, column: Int32 = 0
     ) {
         imageKeys.append(image)
         categoryKeys.append(category)
@@ -84,10 +87,13 @@ public struct DetectionBatch: Sendable {
         self.d.append(d)
         fileIndex.append(file)
         lines.append(line)
+        columns.append(column)
     }
 
     /// The location of row `i`, for messages.
     public func location(ofRow i: Int) -> SourceLocation {
-        SourceLocation(file: files.isEmpty ? "" : files[Int(fileIndex[i])], line: Int(lines[i]))
+        SourceLocation(
+            file: files.isEmpty ? "" : files[Int(fileIndex[i])], line: Int(lines[i]),
+            column: i < columns.count ? Int(columns[i]) : 0)
     }
 }

