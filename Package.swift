@@ -38,7 +38,6 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "EvalKitTests", dependencies: ["EvalKit"], swiftSettings: strictSettings),
         .testTarget(
             name: "EvalFormatsTests",
             dependencies: ["EvalFormats"],

@@ -89,7 +89,8 @@ CREATE INDEX run_tags_by_key_value ON run_tags(key, value);
 
 -- One row per detection. `seq` is the row's position in the imported files (files in sorted name
 -- order, rows in file order): VisDrone's maxDets take the first N rows of an image's file.
--- category_id is checked against the dataset's categories at import.
+-- category_id is checked against the dataset's categories at import. Clustered by run, then image:
+-- one B-tree serves "a run's detections" (evaluation) and "a run's detections on an image".
 CREATE TABLE detections (
     run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     seq         INTEGER NOT NULL,
@@ -97,9 +98,8 @@ CREATE TABLE detections (
     category_id INTEGER NOT NULL,
     score       REAL NOT NULL,
     x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,
-    PRIMARY KEY (run_id, seq)
+    PRIMARY KEY (run_id, image_id, seq)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX detections_by_image ON detections(image_id);
 
 -- Stable views: the public SQL interface (documented in Schema/README.md).
 

@@ -46,6 +46,24 @@ public struct RunImportResult: Sendable {
     public var outcome: ImportOutcome
     public var formatWasDetected: Bool
     public var report: DiagnosisReport
+    /// Wall time of each phase, in order: read (parse and hash), diagnose, store.
+    public var timings: [(phase: String, seconds: Double)] = []
+}
+
+/// Measures consecutive phases with the monotonic clock.
+struct PhaseClock {
+    private let clock = ContinuousClock()
+    private var last: ContinuousClock.Instant
+    private(set) var phases: [(phase: String, seconds: Double)] = []
+
+    init() { last = clock.now }
+
+    mutating func lap(_ phase: String) {
+        let now = clock.now
+        let elapsed = now - last
+        phases.append((phase, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+        last = now
+    }
 }
 
 /// Imports datasets and runs: read, diagnose, then store in one transaction, so that a failure at any
@@ -109,7 +127,9 @@ public struct Importer {
         let datasets = DatasetStore(database)
         let runs = RunStore(database)
         let dataset = try datasets.require(name: datasetName)
+        var clock = PhaseClock()
         let (batch, sha, detected) = try InputReading.readDetections(path: path, format: format)
+        clock.lap("read")
         let optionsText = Self.canonical(options)
         if let existing = try runs.find(name: name), existing.sha256 == sha, existing.datasetID == dataset.id,
             existing.importOptions == optionsText, existing.format == batch.format
@@ -120,6 +140,7 @@ public struct Importer {
         }
         let (catalog, imageRowIDs) = try datasets.catalog(of: dataset)
         let (report, detections) = DetectionDiagnosis.diagnose(batch, against: catalog, options: options)
+        clock.lap("diagnose")
         let blocking = report.blocking(strict: strict)
         if !blocking.isEmpty {
             throw ImportRejected(path: path, report: report, blocking: blocking, strict: strict)
@@ -127,7 +148,7 @@ public struct Importer {
         let metadata = RunMetadata(
             name: name, datasetID: dataset.id, format: batch.format, source: path, sha256: sha,
             importOptions: optionsText, params: params, tags: tags, note: note)
-        return try database.transaction {
+        var result = try database.transaction {
             var outcome = ImportOutcome.imported
             if let existing = try runs.find(name: name) {
                 guard replace else {
@@ -142,6 +163,9 @@ public struct Importer {
             return RunImportResult(
                 run: stored, dataset: dataset, outcome: outcome, formatWasDetected: detected, report: report)
         }
+        clock.lap("store")
+        result.timings = clock.phases
+        return result
     }
 
     /// The canonical text of the import corrections, stored with the run.

@@ -1,4 +1,11 @@
+import Dispatch
 public import EvalFormats
+
+/// Results of the two halves of a parallel read; each field is written by one task only.
+private final class ParallelWork: @unchecked Sendable {
+    var hash = ""
+    var batch: Result<DetectionBatch, ReadError>?
+}
 
 /// Reads ground truth and detections in any supported format, detecting the format when not given.
 public enum InputReading {
@@ -39,10 +46,18 @@ public enum InputReading {
         let chosen = try format ?? FormatDetection.detectionFormat(at: path)
         switch chosen {
         case .coco:
-            // One read serves both parsing and hashing.
+            // One read serves both parsing and hashing, which run side by side.
             let bytes = try InputFiles.readBytes(path, expected: "a COCO results JSON file")
-            let batch = try CocoResultsReader.read(bytes: bytes, path: path)
-            return (batch, ContentHash.ofBytes(bytes), format == nil)
+            let work = ParallelWork()
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                if part == 0 {
+                    work.hash = ContentHash.ofBytes(bytes)
+                } else {
+                    work.batch = Result { () throws(ReadError) in try CocoResultsReader.read(bytes: bytes, path: path) }
+                }
+            }
+            guard let batch = work.batch else { throw ReadError.unreadable(path: path, reason: "not parsed") }
+            return (try batch.get(), work.hash, format == nil)
         case .visdrone:
             return (try VisDroneResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
         case .yolo:

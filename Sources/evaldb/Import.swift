@@ -44,6 +44,7 @@ struct Import: ParsableCommand {
     @Option(help: "A free-text note.") var note: String?
     @Flag(help: "Replace a run of the same name that has other content.") var replace = false
     @Flag(help: "Treat warnings as fatal.") var strict = false
+    @Flag(help: "Print the time of each phase (read, diagnose, store) to stderr.") var timing = false
     @OptionGroup(title: "Corrections") var corrections: CorrectionOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -61,6 +62,9 @@ struct Import: ParsableCommand {
             throw error
         }
         Diagnostics.print(result.report)
+        if timing {
+            Console.err(result.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }.joined(separator: ", "))
+        }
         switch result.outcome {
         case .unchanged:
             Console.out("Run '\(runName)' is already stored with the same detections; nothing changed (--replace to re-import).\n")

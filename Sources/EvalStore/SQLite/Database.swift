@@ -16,6 +16,7 @@ public final class Database {
     /// Opens (creating when `create` and not read-only) the database at `path`.
     /// Throws `DatabaseError` when SQLite cannot open it.
     public init(path: String, readOnly: Bool = false, create: Bool = true) throws(DatabaseError) {
+        _ = Self.configured
         var connection: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if readOnly {
@@ -39,8 +40,13 @@ public final class Database {
         if !readOnly && path != ":memory:" {
             try execute("PRAGMA journal_mode = WAL")
             try execute("PRAGMA synchronous = NORMAL")
+            // Bulk imports write tens of MB in one transaction: keep it in memory instead of spilling.
+            try execute("PRAGMA cache_size = -262144")
         }
     }
+
+    /// Applies the process-wide SQLite configuration once, before any connection opens.
+    private static let configured: Bool = evaldb_sqlite_configure() == SQLITE_OK
 
     /// A fresh private in-memory database (tests).
     public static func inMemory() throws(DatabaseError) -> Database {

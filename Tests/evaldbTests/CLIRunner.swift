@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// Runs the built `evaldb` binary in a scratch folder with its own database, and captures its output.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The scratch folder; the database is `evaldb.sqlite` inside it.
+    let folder: URL
+    var database: String { folder.appendingPathComponent("evaldb.sqlite").path }
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    /// The evaldb binary next to the test bundle (SwiftPM builds it with the tests).
+    static var binary: URL {
+        let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var folder = testExecutable.deletingLastPathComponent()
+        // On macOS the tests run inside an .xctest bundle.
+        while folder.pathExtension == "xctest" || folder.lastPathComponent == "MacOS"
+            || folder.lastPathComponent == "Contents"
+        {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("evaldb")
+    }
+
+    /// The reference fixtures folder.
+    static var fixtures: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures")
+    }
+
+    static func fixture(_ path: String) -> String { fixtures.appendingPathComponent(path).path }
+
+    /// Runs `evaldb` with `arguments` (plus `--db` unless `withDatabase` is false), in `folder`, reading
+    /// stdout and stderr while it runs.
+    @discardableResult
+    func run(_ arguments: [String], withDatabase: Bool = true, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments + (withDatabase ? ["--db", database] : [])
+        process.currentDirectoryURL = folder
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "EVALDB_DB")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let outData = OutputCollector(out.fileHandleForReading)
+        let errData = OutputCollector(err.fileHandleForReading)
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: outData.text(), stderr: errData.text())
+    }
+
+    /// Writes a file in the scratch folder and returns its path.
+    @discardableResult
+    func write(_ name: String, _ content: String) throws -> String {
+        try write(name, Data(content.utf8))
+    }
+
+    @discardableResult
+    func write(_ name: String, _ content: Data) throws -> String {
+        let url = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try content.write(to: url)
+        return url.path
+    }
+
+    /// Counts of every table, to show that a failed command changed nothing.
+    func snapshot() throws -> String {
+        let tables = [
+            "datasets", "categories", "images", "gt_boxes", "ignored_regions", "runs", "run_params", "run_tags",
+            "detections",
+        ]
+        let sql = "SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " || ',' || ")
+        let result = try run(["sql", sql, "--format", "csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+}
+
+/// Reads a pipe to its end on a background thread, so a chatty child never blocks on a full pipe.
+final class OutputCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
