@@ -14,7 +14,8 @@ public struct ImportRejected: Error, CustomStringConvertible, Sendable {
     public var description: String {
         let codes = blocking.map(\.code).joined(separator: ", ")
         let problems = blocking.count == 1 ? "1 problem" : "\(blocking.count) problems"
-        return "\(path): \(problems) stop the import (\(codes))\(strict ? " under --strict" : ""); nothing was stored. "
+        let verb = blocking.count == 1 ? "stops" : "stop"
+        return "\(path): \(problems) \(verb) the import (\(codes))\(strict ? " under --strict" : ""); nothing was stored. "
             + "Fix them as suggested above, then import again"
     }
 }
