@@ -18,7 +18,8 @@ public enum InputFiles {
 
     /// Reads a whole file. Throws when the path is missing, a directory, unreadable or (unless
     /// `allowEmpty`) empty. `expected` names what the file should be, for the message.
-    public static func readBytes(_ path: String, expected: String = "a file", allowEmpty: Bool = false) throws(ReadError)
+    public static func readBytes(_ path: String, expected: String = "a file", allowEmpty: Bool = false)
+        throws(ReadError)
         -> [UInt8]
     {
         switch kind(of: path) {

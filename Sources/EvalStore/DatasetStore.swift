@@ -71,7 +71,9 @@ public struct DatasetStore {
         let category = try database.prepare(
             "INSERT INTO categories (dataset_id, category_id, name, supercategory) VALUES (?, ?, ?, ?)")
         for record in dataset.categories {
-            try category.bind([.integer(datasetID), .integer(record.id), .text(record.name), record.supercategory.sqlValue])
+            try category.bind([
+                .integer(datasetID), .integer(record.id), .text(record.name), record.supercategory.sqlValue,
+            ])
             try category.run()
         }
         let image = try database.prepare(

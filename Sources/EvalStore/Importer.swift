@@ -15,7 +15,8 @@ public struct ImportRejected: Error, CustomStringConvertible, Sendable {
         let codes = blocking.map(\.code).joined(separator: ", ")
         let problems = blocking.count == 1 ? "1 problem" : "\(blocking.count) problems"
         let verb = blocking.count == 1 ? "stops" : "stop"
-        return "\(path): \(problems) \(verb) the import (\(codes))\(strict ? " under --strict" : ""); nothing was stored. "
+        return
+            "\(path): \(problems) \(verb) the import (\(codes))\(strict ? " under --strict" : ""); nothing was stored. "
             + "Fix them as suggested above, then import again"
     }
 }

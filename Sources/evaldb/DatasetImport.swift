@@ -34,7 +34,8 @@ struct DatasetImport: ParsableCommand {
     @Option(help: "coco, visdrone, yolo or voc (detected when omitted).") var format: DatasetFormat?
     @Option(help: ArgumentHelp("A CSV of image,width,height to use instead of image headers.", valueName: "csv"))
     var sizes: String?
-    @Option(help: ArgumentHelp("YOLO class names, comma-separated (instead of data.yaml/classes.txt).", valueName: "a,b,c"))
+    @Option(
+        help: ArgumentHelp("YOLO class names, comma-separated (instead of data.yaml/classes.txt).", valueName: "a,b,c"))
     var names: String?
     @Flag(help: "Replace a dataset of the same name that has other content (only while it has no runs).")
     var replace = false
@@ -63,7 +64,8 @@ struct DatasetImport: ParsableCommand {
             var counts = "\(result.images) images, \(result.boxes) boxes, \(result.categories) categories"
             if result.ignoredRegions > 0 { counts += ", \(result.ignoredRegions) ignored regions" }
             Console.out(
-                "\(verb) dataset '\(name)' from \(path): format \(result.dataset.format.rawValue)\(detected), \(counts).\n")
+                "\(verb) dataset '\(name)' from \(path): format \(result.dataset.format.rawValue)\(detected), \(counts).\n"
+            )
         }
     }
 }

@@ -63,11 +63,14 @@ struct Import: ParsableCommand {
         }
         Diagnostics.print(result.report)
         if timing {
-            Console.err(result.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }.joined(separator: ", "))
+            Console.err(
+                result.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }.joined(separator: ", "))
         }
         switch result.outcome {
         case .unchanged:
-            Console.out("Run '\(runName)' is already stored with the same detections; nothing changed (--replace to re-import).\n")
+            Console.out(
+                "Run '\(runName)' is already stored with the same detections; nothing changed (--replace to re-import).\n"
+            )
         case .imported, .replaced:
             let verb = result.outcome == .replaced ? "Replaced" : "Imported"
             let detected = result.formatWasDetected ? " (detected)" : ""

@@ -173,7 +173,8 @@ import Testing
 
     @Test func unknownCategoriesListTheDatasetsCategories() throws {
         let input = batch([(.id(1), .id(7), 0.9, [10, 20, 30, 40])])
-        let finding = try #require(DetectionDiagnosis.diagnose(input, against: catalog).report.finding("unknown-categories"))
+        let finding = try #require(
+            DetectionDiagnosis.diagnose(input, against: catalog).report.finding("unknown-categories"))
         #expect(finding.fix == "the dataset has: 1 person, 3 car; map the model's classes to these ids")
         #expect(finding.examples == ["dets.json:2: category_id 7"])
     }
@@ -191,10 +192,12 @@ import Testing
             (.id(1), .id(1), 0.9, [10, 20, 30, 40]),
             (.id(2), .id(1), 0.8, [10, 20, 30, 40]),
         ])
-        let finding = try #require(DetectionDiagnosis.diagnose(input, against: renumbered).report.finding("unknown-images"))
+        let finding = try #require(
+            DetectionDiagnosis.diagnose(input, against: renumbered).report.finding("unknown-images"))
         #expect(finding.severity == .fatal)
         #expect(finding.summary.hasPrefix("2 detections refer to 2 images not in dataset 'toy'"))
-        #expect(finding.fix == "every one of them matches a dataset image by file name: pass --match-images-by file-name")
+        #expect(
+            finding.fix == "every one of them matches a dataset image by file name: pass --match-images-by file-name")
 
         let (fixed, detections) = DetectionDiagnosis.diagnose(
             input, against: renumbered, options: DiagnosisOptions(imageMatching: .fileName))
@@ -207,7 +210,8 @@ import Testing
             (.id(1), .id(1), 0.9, [10, 20, 30, 40]),
             (.id(42), .id(1), 0.8, [10, 20, 30, 40]),
         ])
-        let finding = try #require(DetectionDiagnosis.diagnose(input, against: catalog).report.finding("unknown-images"))
+        let finding = try #require(
+            DetectionDiagnosis.diagnose(input, against: catalog).report.finding("unknown-images"))
         #expect(finding.summary == "1 detection refers to 1 image not in dataset 'toy' (image_id 42)")
         #expect(finding.examples == ["dets.json:3: image_id 42"])
         #expect(finding.fix?.contains("--dataset") == true)
@@ -220,7 +224,8 @@ import Testing
             (.id(1), .id(1), 0.8, [10, 20, 30, 40]),
             (.id(1), .id(1), 0.9, [10, 20, 30, 40]),
         ])
-        let finding = try #require(DetectionDiagnosis.diagnose(input, against: catalog).report.finding("duplicate-detections"))
+        let finding = try #require(
+            DetectionDiagnosis.diagnose(input, against: catalog).report.finding("duplicate-detections"))
         #expect(finding.severity == .warning)
         #expect(finding.count == 2)
         #expect(finding.examples.first?.hasPrefix("dets.json:3: image_id 1") == true)
@@ -248,7 +253,8 @@ import Testing
     }
 
     @Test func classNamesMatchIgnoringCaseWithAWarning() throws {
-        let input = batch([(.name("000000000001"), .name("Car"), 0.9, [10, 20, 40, 50])], encoding: .xyxy, format: .voc)
+        let input = batch(
+            [(.name("000000000001"), .name("Car"), 0.9, [10, 20, 40, 50])], encoding: .xyxy, format: .voc)
         let (report, detections) = DetectionDiagnosis.diagnose(input, against: catalog)
         #expect(report.finding("category-name-case")?.severity == .warning)
         #expect(detections.categoryID == [3])
@@ -259,7 +265,8 @@ import Testing
             (.id(1), .id(1), 1, [10, 20, 30, 40]),
             (.id(2), .id(1), 1, [10, 20, 30, 40]),
         ])
-        #expect(DetectionDiagnosis.diagnose(input, against: catalog).report.finding("constant-score")?.severity == .warning)
+        #expect(
+            DetectionDiagnosis.diagnose(input, against: catalog).report.finding("constant-score")?.severity == .warning)
     }
 }
 
@@ -286,7 +293,9 @@ import Testing
 
     @Test func normalizedGroundTruthIsFatal() throws {
         let report = GroundTruthDiagnosis.diagnose(
-            dataset(boxes: [GroundTruthBox(annotationID: 1, imageIndex: 0, categoryID: 1, x: 0.1, y: 0.2, width: 0.3, height: 0.4)]))
+            dataset(boxes: [
+                GroundTruthBox(annotationID: 1, imageIndex: 0, categoryID: 1, x: 0.1, y: 0.2, width: 0.3, height: 0.4)
+            ]))
         #expect(report.finding("normalized-coordinates")?.severity == .fatal)
     }
 

@@ -6,7 +6,8 @@ import Testing
     @Test func bindsAndReadsEveryValueType() throws {
         let db = try Database.inMemory()
         try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT) STRICT")
-        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.integer(-7), .real(0.1), .text("é"), .blob([0, 255]), .null])
+        try db.execute(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.integer(-7), .real(0.1), .text("é"), .blob([0, 255]), .null])
         let row = try #require(try db.fetchOne("SELECT i, r, s, b, n FROM t"))
         #expect(row["i"] == .integer(-7))
         #expect(row["r"] == .real(0.1))
@@ -103,7 +104,9 @@ import Testing
 
     @Test func readersRequireAnExistingFile() throws {
         let path = temporaryPath()
-        #expect(throws: StoreError.databaseMissing(path: path)) { try StoreConnection.open(path: path, mode: .readOnly) }
+        #expect(throws: StoreError.databaseMissing(path: path)) {
+            try StoreConnection.open(path: path, mode: .readOnly)
+        }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 

@@ -56,7 +56,8 @@ import Testing
             detections: "[\(det(1, 1, "90, 10, 20, 20")), \(det(2, 2, "50, 20, 30, 20", "0.8"))]", strict: true),
         Case(
             code: "duplicate-detections", message: "repeats an earlier detection exactly",
-            detections: "[\(det(1, 1, "10, 10, 20, 20")), \(det(1, 1, "10, 10, 20, 20")), \(det(2, 2, "50, 20, 30, 20", "0.8"))]",
+            detections:
+                "[\(det(1, 1, "10, 10, 20, 20")), \(det(1, 1, "10, 10, 20, 20")), \(det(2, 2, "50, 20, 30, 20", "0.8"))]",
             strict: true),
         Case(
             code: "constant-score", message: "have the same score",
@@ -89,12 +90,16 @@ import Testing
     @Test func annotationIdZeroIsAWarningOnDatasetImport() throws {
         let cli = try CLI()
         defer { cli.remove() }
-        let zero = Self.groundTruth.replacingOccurrences(of: "{\"id\": 1, \"image_id\": 1", with: "{\"id\": 0, \"image_id\": 1")
+        let zero = Self.groundTruth.replacingOccurrences(
+            of: "{\"id\": 1, \"image_id\": 1", with: "{\"id\": 0, \"image_id\": 1")
         let gt = try cli.write("gt.json", zero)
         let strict = try cli.run(["dataset", "import", "toy", gt, "--strict"])
         #expect(strict.status == 1)
         #expect(strict.stderr.contains("warning: an annotation has id 0: pycocotools"))
-        #expect(strict.stderr.hasSuffix("1 problem stops the import (annotation-id-zero) under --strict; nothing was stored. Fix them as suggested above, then import again\n"))
+        #expect(
+            strict.stderr.hasSuffix(
+                "1 problem stops the import (annotation-id-zero) under --strict; nothing was stored. Fix them as suggested above, then import again\n"
+            ))
         #expect(try cli.run(["datasets", "--format", "csv"]).status == 0)
         #expect(try cli.run(["datasets", "--format", "csv"]).stdout.split(separator: "\n").count == 1)
         let relaxed = try cli.run(["dataset", "import", "toy", gt])
@@ -116,7 +121,9 @@ import Testing
         let shifted = try cli.write("s.json", Self.cases[2].detections)
         let offset = try cli.run(["import", "s", shifted, "--dataset", "toy", "--category-offset", "1"])
         #expect(offset.status == 0, "\(offset.stderr)")
-        let categories = try cli.run(["sql", "SELECT category FROM dets WHERE run = 's' ORDER BY seq", "--format", "csv"])
+        let categories = try cli.run([
+            "sql", "SELECT category FROM dets WHERE run = 's' ORDER BY seq", "--format", "csv",
+        ])
         #expect(categories.stdout == "category\ncat\ndog\n")
         let show = try cli.run(["show", "s", "--format", "json"])
         #expect(show.stdout.contains("\"import_options\": \"category-offset=1\""))

@@ -72,7 +72,8 @@ import Testing
     }
 
     @Test func nonUTF8Text() throws {
-        var bytes = Data("[{\"image_id\": 42, \"category_id\": 18, \"bbox\": [1, 2, 3, 4], \"score\": 0.5, \"label\": \"".utf8)
+        var bytes = Data(
+            "[{\"image_id\": 42, \"category_id\": 18, \"bbox\": [1, 2, 3, 4], \"score\": 0.5, \"label\": \"".utf8)
         bytes.append(contentsOf: [0xC3, 0x28])
         bytes.append(Data("\"}]".utf8))
         try expectRefusedImport(bytes, expected: ["UTF-8"])
@@ -84,7 +85,10 @@ import Testing
         let before = try cli.snapshot()
         let result = try cli.run(["import", "r2", cli.folder.path, "--dataset", "fake100", "--format", "coco"])
         #expect(result.status == 1)
-        #expect(errorLine(result) == "Error: \(cli.folder.path): is a directory, expected a COCO results JSON file; give the file inside it")
+        #expect(
+            errorLine(result)
+                == "Error: \(cli.folder.path): is a directory, expected a COCO results JSON file; give the file inside it"
+        )
         #expect(try cli.snapshot() == before)
     }
 
@@ -94,7 +98,8 @@ import Testing
         let before = try cli.snapshot()
         let noDataset = try cli.run(["import", "r2", dets, "--dataset", "nope"])
         #expect(noDataset.status == 1)
-        #expect(errorLine(noDataset) == "Error: no dataset named 'nope'; known datasets: 'fake100' (see `evaldb datasets`)")
+        #expect(
+            errorLine(noDataset) == "Error: no dataset named 'nope'; known datasets: 'fake100' (see `evaldb datasets`)")
         let noRun = try cli.run(["show", "nope"])
         #expect(noRun.status == 1)
         #expect(errorLine(noRun) == "Error: no run named 'nope'; known runs: 'r1' (see `evaldb runs`)")
@@ -116,7 +121,8 @@ import Testing
 
     /// A copy of the fake results with each box transformed.
     func transformedDetections(_ transform: (inout [String: Any]) -> Void) throws -> Data {
-        var list = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dets))) as! [[String: Any]]
+        var list =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dets))) as! [[String: Any]]
         for index in list.indices { transform(&list[index]) }
         return try JSONSerialization.data(withJSONObject: list)
     }
@@ -159,7 +165,9 @@ import Testing
         let data = try transformedDetections { det in
             let b = det["bbox"] as! [Double]
             let id = det["image_id"] as! Int
-            det["bbox"] = [b[0] / width[id]!, b[1] / height[id]!, b[2] / width[id]!, b[3] / height[id]!].map { min($0, 1) }
+            det["bbox"] = [b[0] / width[id]!, b[1] / height[id]!, b[2] / width[id]!, b[3] / height[id]!].map {
+                min($0, 1)
+            }
         }
         try expectRefusedImport(data, expected: ["(normalized-coordinates)"])
     }
@@ -185,7 +193,8 @@ import Testing
         let twice = "{\"image_id\": 42, \"category_id\": 18, \"bbox\": [1, 2, 3, 4], \"score\": 0.5}"
         let other = "{\"image_id\": 42, \"category_id\": 18, \"bbox\": [5, 6, 7, 8], \"score\": 0.25}"
         let content = Data("[\(twice), \(twice), \(other)]".utf8)
-        try expectRefusedImport(content, extraArguments: ["--strict"], expected: ["(duplicate-detections) under --strict"])
+        try expectRefusedImport(
+            content, extraArguments: ["--strict"], expected: ["(duplicate-detections) under --strict"])
         // Without --strict the same file imports, with the warning printed.
         let cli = try preparedStore()
         defer { cli.remove() }
@@ -201,7 +210,9 @@ import Testing
         let before = try cli.snapshot()
         let result = try cli.run(["sql", "DELETE FROM runs"])
         #expect(result.status == 1)
-        #expect(errorLine(result) == "Error: the statement writes to the database; evaldb sql is read-only unless you pass --write")
+        #expect(
+            errorLine(result)
+                == "Error: the statement writes to the database; evaldb sql is read-only unless you pass --write")
         #expect(try cli.snapshot() == before)
         let allowed = try cli.run(["sql", "UPDATE runs SET note = 'x'", "--write"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
@@ -232,7 +243,8 @@ import Testing
         #expect(result.status == 1)
         #expect(
             errorLine(result)
-                == "Error: \(cli.database): no evaldb database here; import a dataset first (evaldb dataset import) or pass --db")
+                == "Error: \(cli.database): no evaldb database here; import a dataset first (evaldb dataset import) or pass --db"
+        )
         #expect(!FileManager.default.fileExists(atPath: cli.database))
     }
 }

@@ -104,7 +104,8 @@ struct ImageResolver {
         // Would the other way of matching resolve them?
         var fix = "check that the detections were made on this dataset's images (--dataset)"
         if matching == .automatic {
-            let alternative: ImageMatching = (firstKey.map { if case .id = $0 { true } else { false } } ?? true)
+            let alternative: ImageMatching =
+                (firstKey.map { if case .id = $0 { true } else { false } } ?? true)
                 ? .fileName : .id
             let rescued = unmatchedKeys.filter { lookUp($0, alternative) != nil }.count
             if rescued == unmatchedKeys.count {

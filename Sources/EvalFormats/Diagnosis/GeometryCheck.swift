@@ -110,7 +110,8 @@ struct GeometryCheck {
                 row: row, image: imageIndex, category: category, values: (a, b, c, d, score),
                 of: batch, imageOf: imageOf, categoryOf: categoryOf)
             {
-                duplicates.record("\(place): \(describe(batch.imageKeys[row])), box \(boxText), score \(formatNumber(score))")
+                duplicates.record(
+                    "\(place): \(describe(batch.imageKeys[row])), box \(boxText), score \(formatNumber(score))")
             }
         }
 
@@ -119,7 +120,8 @@ struct GeometryCheck {
             findings.append(
                 Finding(
                     code: "non-finite-box", severity: .fatal,
-                    summary: "\(plural(nonFiniteBox.count, "detection")) \(nonFiniteBox.count == 1 ? "has" : "have") NaN or infinite box coordinates",
+                    summary:
+                        "\(plural(nonFiniteBox.count, "detection")) \(nonFiniteBox.count == 1 ? "has" : "have") NaN or infinite box coordinates",
                     count: nonFiniteBox.count, examples: nonFiniteBox.examples,
                     fix: "fix the exporter: such boxes cannot be matched or ranked"))
         }
@@ -127,7 +129,8 @@ struct GeometryCheck {
             findings.append(
                 Finding(
                     code: "non-finite-score", severity: .fatal,
-                    summary: "\(plural(nonFiniteScore.count, "detection")) \(nonFiniteScore.count == 1 ? "has" : "have") a NaN or infinite score",
+                    summary:
+                        "\(plural(nonFiniteScore.count, "detection")) \(nonFiniteScore.count == 1 ? "has" : "have") a NaN or infinite score",
                     count: nonFiniteScore.count, examples: nonFiniteScore.examples,
                     fix: "fix the exporter: detections are ranked by score"))
         }
@@ -196,13 +199,16 @@ struct GeometryCheck {
                     summary:
                         "\(plural(outside.count, "detection")) \(outside.count == 1 ? "extends" : "extend") more than 1 pixel beyond their image",
                     count: outside.count, examples: outside.examples,
-                    fix: "clip boxes to the image in the exporter; if most boxes are affected, check the box format and image sizes"))
+                    fix:
+                        "clip boxes to the image in the exporter; if most boxes are affected, check the box format and image sizes"
+                ))
         }
         if negativeScore.count > 0 {
             findings.append(
                 Finding(
                     code: "negative-score", severity: .warning,
-                    summary: "\(plural(negativeScore.count, "detection")) \(negativeScore.count == 1 ? "has" : "have") a negative score",
+                    summary:
+                        "\(plural(negativeScore.count, "detection")) \(negativeScore.count == 1 ? "has" : "have") a negative score",
                     count: negativeScore.count, examples: negativeScore.examples,
                     fix: "scores should be confidences; check that the exporter writes probabilities, not logits"))
         }

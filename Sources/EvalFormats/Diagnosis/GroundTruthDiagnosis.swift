@@ -42,7 +42,8 @@ public enum GroundTruthDiagnosis {
             findings.append(
                 Finding(
                     code: "image-size", severity: .fatal,
-                    summary: "\(plural(badImages.count, "image")) \(badImages.count == 1 ? "has" : "have") no positive width and height",
+                    summary:
+                        "\(plural(badImages.count, "image")) \(badImages.count == 1 ? "has" : "have") no positive width and height",
                     count: badImages.count, examples: badImages.examples,
                     fix: "give the real sizes (COCO `width`/`height`, or --sizes images.csv)"))
         }
@@ -50,7 +51,8 @@ public enum GroundTruthDiagnosis {
             findings.append(
                 Finding(
                     code: "non-finite-box", severity: .fatal,
-                    summary: "\(plural(nonFinite.count, "ground-truth box")) \(nonFinite.count == 1 ? "has" : "have") NaN or infinite values",
+                    summary:
+                        "\(plural(nonFinite.count, "ground-truth box")) \(nonFinite.count == 1 ? "has" : "have") NaN or infinite values",
                     count: nonFinite.count, examples: nonFinite.examples, fix: "fix the annotation file"))
         }
         let normalized =
@@ -69,7 +71,8 @@ public enum GroundTruthDiagnosis {
             findings.append(
                 Finding(
                     code: "empty-box", severity: .warning,
-                    summary: "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero or negative width or height",
+                    summary:
+                        "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero or negative width or height",
                     count: emptyBox.count, examples: emptyBox.examples,
                     fix: "remove them or fix their coordinates: they can never be matched"))
         }
@@ -77,7 +80,8 @@ public enum GroundTruthDiagnosis {
             findings.append(
                 Finding(
                     code: "box-outside-image", severity: .warning,
-                    summary: "\(plural(outside.count, "ground-truth box")) \(outside.count == 1 ? "extends" : "extend") more than 1 pixel beyond their image",
+                    summary:
+                        "\(plural(outside.count, "ground-truth box")) \(outside.count == 1 ? "extends" : "extend") more than 1 pixel beyond their image",
                     count: outside.count, examples: outside.examples,
                     fix: "check the image sizes and the box format"))
         }
@@ -94,7 +98,8 @@ public enum GroundTruthDiagnosis {
             findings.append(
                 Finding(
                     code: "duplicate-annotation-ids", severity: .warning,
-                    summary: "\(plural(duplicateIDs.count, "annotation")) \(duplicateIDs.count == 1 ? "reuses" : "reuse") an id already given to another",
+                    summary:
+                        "\(plural(duplicateIDs.count, "annotation")) \(duplicateIDs.count == 1 ? "reuses" : "reuse") an id already given to another",
                     count: duplicateIDs.count, examples: duplicateIDs.examples,
                     fix: "give every annotation its own id: pycocotools keys matches by annotation id"))
         }

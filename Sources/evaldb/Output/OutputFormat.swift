@@ -70,7 +70,9 @@ enum Renderer {
             return right ? fill + value : value + fill
         }
         var lines: [String] = []
-        lines.append(zip(table.columns, widths).map { pad($0, $1, right: false) }.joined(separator: "  ").trimmingTrailingSpaces())
+        lines.append(
+            zip(table.columns, widths).map { pad($0, $1, right: false) }.joined(separator: "  ")
+                .trimmingTrailingSpaces())
         lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
         for (rowIndex, row) in texts.enumerated() {
             let cells = row.enumerated().map { index, value in
@@ -146,7 +148,8 @@ enum Renderer {
         }
         var out = "| " + table.columns.map(escape).joined(separator: " | ") + " |\n"
         out +=
-            "|" + table.columns.indices.map { index in
+            "|"
+            + table.columns.indices.map { index in
                 table.rows.first.map { isNumeric($0[index]) } == true ? " ---: |" : " --- |"
             }.joined() + "\n"
         for row in table.rows {
