@@ -39,6 +39,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "EvalKitTests", dependencies: ["EvalKit", "EvalFormats"], swiftSettings: strictSettings),
+        .testTarget(
             name: "EvalFormatsTests",
             dependencies: ["EvalFormats"],
             swiftSettings: strictSettings

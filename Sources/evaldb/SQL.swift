@@ -47,12 +47,10 @@ struct SQL: ParsableCommand {
         let columns = prepared.columnNames
         var rows: [[ResultTable.Cell]] = []
         let count = Int32(columns.count)
-        let body = {
-            while try prepared.step() {
-                rows.append((0..<count).map { ResultTable.Cell(prepared.column($0)) })
-            }
+        // One statement runs atomically on its own; no wrapping transaction, so VACUUM and PRAGMAs work.
+        while try prepared.step() {
+            rows.append((0..<count).map { ResultTable.Cell(prepared.column($0)) })
         }
-        if write { try db.transaction(body) } else { try body() }
         if columns.isEmpty {
             Console.err("\(db.changes) row(s) changed.")
         } else {
