@@ -42,7 +42,7 @@ let package = Package(
             name: "EvalKitTests", dependencies: ["EvalKit", "EvalFormats"], swiftSettings: strictSettings),
         .testTarget(
             name: "EvalFormatsTests",
-            dependencies: ["EvalFormats"],
+            dependencies: ["EvalFormats", "EvalKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "EvalStoreTests", dependencies: ["EvalStore", "EvalFormats"], swiftSettings: strictSettings),

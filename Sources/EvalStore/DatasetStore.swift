@@ -127,7 +127,7 @@ public struct DatasetStore {
     /// What the diagnosis needs to know about a stored dataset, and each catalog image's row id
     /// (`imageRowIDs[i]` is the `images.id` of `catalog.images[i]`).
     public func catalog(of dataset: StoredDataset) throws -> (catalog: DatasetCatalog, imageRowIDs: [Int64]) {
-        var images: [DatasetCatalog.Image] = []
+        var images: [ImageRecord] = []
         var rowIDs: [Int64] = []
         let statement = try database.prepare(
             "SELECT id, external_id, file_name, width, height FROM images WHERE dataset_id = ? ORDER BY id")
@@ -135,8 +135,8 @@ public struct DatasetStore {
         while try statement.step() {
             rowIDs.append(statement.int64(at: 0))
             images.append(
-                DatasetCatalog.Image(
-                    externalID: statement.int64(at: 1), fileName: statement.column(2).string ?? "",
+                ImageRecord(
+                    id: statement.int64(at: 1), fileName: statement.column(2).string ?? "",
                     width: Int(statement.int64(at: 3)), height: Int(statement.int64(at: 4))))
         }
         let categories = try database.fetchAll(

@@ -1,3 +1,4 @@
+import EvalKit
 public import EvalFormats
 
 /// A stored run, as listed and looked up by name.
@@ -115,15 +116,16 @@ public struct RunStore {
             "INSERT INTO detections (run_id, seq, image_id, category_id, score, x, y, w, h) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
         statement.bind(int64: runID, at: 1)
+        let boxes = detections.boxes
         for i in 0..<detections.count {
             statement.bind(int64: Int64(detections.row[i]), at: 2)
-            statement.bind(int64: imageRowIDs[Int(detections.imageIndex[i])], at: 3)
-            statement.bind(int64: detections.categoryID[i], at: 4)
-            statement.bind(double: detections.score[i], at: 5)
-            statement.bind(double: detections.x[i], at: 6)
-            statement.bind(double: detections.y[i], at: 7)
-            statement.bind(double: detections.width[i], at: 8)
-            statement.bind(double: detections.height[i], at: 9)
+            statement.bind(int64: imageRowIDs[Int(boxes.image[i])], at: 3)
+            statement.bind(int64: boxes.category[i], at: 4)
+            statement.bind(double: boxes.score[i], at: 5)
+            statement.bind(double: boxes.x[i], at: 6)
+            statement.bind(double: boxes.y[i], at: 7)
+            statement.bind(double: boxes.width[i], at: 8)
+            statement.bind(double: boxes.height[i], at: 9)
             try statement.stepToCompletion()
         }
         return runID

@@ -1,3 +1,4 @@
+import EvalKit
 import EvalFormats
 import Testing
 
@@ -8,8 +9,8 @@ import Testing
     let catalog = DatasetCatalog(
         name: "toy", format: .coco,
         images: [
-            .init(externalID: 1, fileName: "000000000001.jpg", width: 640, height: 480),
-            .init(externalID: 2, fileName: "000000000002.jpg", width: 640, height: 480),
+            .init(id: 1, fileName: "000000000001.jpg", width: 640, height: 480),
+            .init(id: 2, fileName: "000000000002.jpg", width: 640, height: 480),
         ],
         categories: [CategoryRecord(id: 1, name: "person"), CategoryRecord(id: 3, name: "car")],
         largestGroundTruthCoordinate: 600)
@@ -35,13 +36,13 @@ import Testing
         let (report, detections) = DetectionDiagnosis.diagnose(input, against: catalog)
         #expect(report.blocking(strict: true).isEmpty)
         #expect(detections.count == 2)
-        #expect(detections.imageIndex == [0, 1])
-        #expect(detections.categoryID == [1, 3])
-        #expect(detections.x == [10, 100.5])
-        #expect(detections.y == [20, 200.25])
-        #expect(detections.width == [30, 50])
-        #expect(detections.height == [40, 60])
-        #expect(detections.score == [0.9, 0.5])
+        #expect(detections.boxes.image == [0, 1])
+        #expect(detections.boxes.category == [1, 3])
+        #expect(detections.boxes.x == [10, 100.5])
+        #expect(detections.boxes.y == [20, 200.25])
+        #expect(detections.boxes.width == [30, 50])
+        #expect(detections.boxes.height == [40, 60])
+        #expect(detections.boxes.score == [0.9, 0.5])
         #expect(detections.row == [0, 1])
     }
 
@@ -61,10 +62,10 @@ import Testing
             input, against: catalog, options: DiagnosisOptions(isNormalized: true))
         #expect(fixed.blocking(strict: false).isEmpty)
         // 0.1 * 640, 0.2 * 480, 0.3 * 640, 0.4 * 480 in Double arithmetic.
-        #expect(detections.x[0] == 0.1 * 640)
-        #expect(detections.y[0] == 0.2 * 480)
-        #expect(detections.width[1] == 160)
-        #expect(detections.height[1] == 240)
+        #expect(detections.boxes.x[0] == 0.1 * 640)
+        #expect(detections.boxes.y[0] == 0.2 * 480)
+        #expect(detections.boxes.width[1] == 160)
+        #expect(detections.boxes.height[1] == 240)
     }
 
     @Test func cornerBoxesReadAsSizesAreFatalAndReadRightWithBoxFormat() throws {
@@ -85,8 +86,8 @@ import Testing
         let (fixed, detections) = DetectionDiagnosis.diagnose(
             input, against: catalog, options: DiagnosisOptions(boxEncoding: .xyxy))
         #expect(fixed.blocking(strict: true).isEmpty)
-        #expect(detections.width == [300, 230, 40])
-        #expect(detections.height == [250, 200, 50])
+        #expect(detections.boxes.width == [300, 230, 40])
+        #expect(detections.boxes.height == [250, 200, 50])
     }
 
     @Test func sizeBoxesReadAsCornersAreFatal() throws {
@@ -168,7 +169,7 @@ import Testing
         let (fixed, detections) = DetectionDiagnosis.diagnose(
             input, against: twoClasses, options: DiagnosisOptions(categoryOffset: 1))
         #expect(fixed.blocking(strict: false).isEmpty)
-        #expect(detections.categoryID == [1, 2, 1])
+        #expect(detections.boxes.category == [1, 2, 1])
     }
 
     @Test func unknownCategoriesListTheDatasetsCategories() throws {
@@ -184,8 +185,8 @@ import Testing
         let renumbered = DatasetCatalog(
             name: "toy", format: .coco,
             images: [
-                .init(externalID: 100, fileName: "000000000001.jpg", width: 640, height: 480),
-                .init(externalID: 200, fileName: "000000000002.jpg", width: 640, height: 480),
+                .init(id: 100, fileName: "000000000001.jpg", width: 640, height: 480),
+                .init(id: 200, fileName: "000000000002.jpg", width: 640, height: 480),
             ],
             categories: catalog.categories, largestGroundTruthCoordinate: 600)
         let input = batch([
@@ -202,7 +203,7 @@ import Testing
         let (fixed, detections) = DetectionDiagnosis.diagnose(
             input, against: renumbered, options: DiagnosisOptions(imageMatching: .fileName))
         #expect(fixed.blocking(strict: false).isEmpty)
-        #expect(detections.imageIndex == [0, 1])
+        #expect(detections.boxes.image == [0, 1])
     }
 
     @Test func imagesThatMatchNothingSayWhichAndWhere() throws {
@@ -244,12 +245,12 @@ import Testing
             [(.name("000000000002"), .id(3), 0.6, [0.5, 0.5, 0.25, 0.5])], encoding: .normalizedCenter, format: .yolo)
         let (report, detections) = DetectionDiagnosis.diagnose(input, against: catalog)
         #expect(report.blocking(strict: true).isEmpty)
-        #expect(detections.imageIndex == [1])
+        #expect(detections.boxes.image == [1])
         // cx 320, cy 240, w 160, h 240 -> x 240, y 120.
-        #expect(detections.x == [240])
-        #expect(detections.y == [120])
-        #expect(detections.width == [160])
-        #expect(detections.height == [240])
+        #expect(detections.boxes.x == [240])
+        #expect(detections.boxes.y == [120])
+        #expect(detections.boxes.width == [160])
+        #expect(detections.boxes.height == [240])
     }
 
     @Test func classNamesMatchIgnoringCaseWithAWarning() throws {
@@ -257,7 +258,7 @@ import Testing
             [(.name("000000000001"), .name("Car"), 0.9, [10, 20, 40, 50])], encoding: .xyxy, format: .voc)
         let (report, detections) = DetectionDiagnosis.diagnose(input, against: catalog)
         #expect(report.finding("category-name-case")?.severity == .warning)
-        #expect(detections.categoryID == [3])
+        #expect(detections.boxes.category == [3])
     }
 
     @Test func constantScoresAreAWarning() throws {

@@ -61,7 +61,7 @@ struct ImageResolver {
         var byStem: [String: Int32] = [:]
         var byStemNumber: [Int64: Int32] = [:]
         for (index, image) in catalog.images.enumerated() {
-            byID[image.externalID] = Int32(index)
+            byID[image.id] = Int32(index)
             let stem = fileStem(image.fileName)
             byStem[stem] = Int32(index)
             byStem[image.fileName] = Int32(index)

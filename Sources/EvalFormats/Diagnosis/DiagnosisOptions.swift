@@ -1,3 +1,5 @@
+public import EvalKit
+
 /// How detections refer to dataset images.
 public enum ImageMatching: String, CaseIterable, Sendable {
     /// Numeric ids match the dataset's image ids; names match image file stems (the default).
@@ -31,34 +33,17 @@ public struct DiagnosisOptions: Sendable, Equatable {
     }
 }
 
-/// Detections resolved against a dataset, in pixels, structure of arrays, in input order.
-/// Only rows whose image and category resolved are present; `row` gives each one's input position.
+/// Detections resolved against a dataset, in pixels, in input order: the evaluation columns (images as
+/// indexes into `DatasetCatalog.images`, the dataset's category ids) plus each row's input position.
+/// Only rows whose image and category resolved are present.
 public struct ResolvedDetections: Sendable {
     /// Input position of each row (0-based), increasing.
     public var row: [Int32] = []
-    /// Index into `DatasetCatalog.images`.
-    public var imageIndex: [Int32] = []
-    /// The dataset's category id.
-    public var categoryID: [Int64] = []
-    public var score: [Double] = []
-    public var x: [Double] = []
-    public var y: [Double] = []
-    public var width: [Double] = []
-    public var height: [Double] = []
+    /// Image index, category, score and pixel box of each row.
+    public var boxes = EvalDetections()
 
     public init() {}
 
     /// Number of rows.
     public var count: Int { row.count }
-
-    mutating func reserveCapacity(_ n: Int) {
-        row.reserveCapacity(n)
-        imageIndex.reserveCapacity(n)
-        categoryID.reserveCapacity(n)
-        score.reserveCapacity(n)
-        x.reserveCapacity(n)
-        y.reserveCapacity(n)
-        width.reserveCapacity(n)
-        height.reserveCapacity(n)
-    }
 }

@@ -1,3 +1,5 @@
+import EvalKit
+
 /// Converts resolved rows to pixel boxes and checks values: non-finite numbers, empty boxes, boxes
 /// outside the image, coordinates that look normalized, corner boxes read as sizes (or the reverse),
 /// duplicates.
@@ -11,7 +13,7 @@ struct GeometryCheck {
     ) {
         let encoding = options.boxEncoding ?? batch.boxEncoding
         let count = batch.count
-        resolved.reserveCapacity(count)
+        resolved.row.reserveCapacity(count)
         var nonFiniteBox = FindingCounter()
         var nonFiniteScore = FindingCounter()
         var emptyBox = FindingCounter()
@@ -59,13 +61,7 @@ struct GeometryCheck {
                 h *= height
             }
             resolved.row.append(Int32(row))
-            resolved.imageIndex.append(imageIndex)
-            resolved.categoryID.append(category)
-            resolved.score.append(score)
-            resolved.x.append(x)
-            resolved.y.append(y)
-            resolved.width.append(w)
-            resolved.height.append(h)
+            resolved.boxes.append(image: imageIndex, category: category, score: score, x: x, y: y, width: w, height: h)
 
             // Built only when a finding records an example: most rows never need them.
             var place: SourceLocation { batch.location(ofRow: row) }
