@@ -45,6 +45,8 @@ struct Import: ParsableCommand {
     @Flag(help: "Replace a run of the same name that has other content.") var replace = false
     @Flag(help: "Treat warnings as fatal.") var strict = false
     @Flag(help: "Print the time of each phase (read, diagnose, store) to stderr.") var timing = false
+    @Flag(help: "Do not evaluate the run after importing it (by default: the dataset's protocol).")
+    var noEval = false
     @OptionGroup(title: "Corrections") var corrections: CorrectionOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -77,6 +79,12 @@ struct Import: ParsableCommand {
             Console.out(
                 "\(verb) run '\(runName)' on dataset '\(dataset)': \(result.run.detectionCount) detections, format \(result.run.format.rawValue)\(detected).\n"
             )
+        }
+        if !noEval && result.outcome != .unchanged {
+            let request = EvaluationRequest(
+                evaluationProtocol: EvaluationProtocol(rawValue: result.dataset.defaultProtocol) ?? .coco)
+            let outcome = try EvaluationService(db).evaluate(runName: runName, request: request)
+            Console.out("\n" + EvaluationRendering.summaryText(try EvaluationReport(outcome: outcome, database: db), markdown: false))
         }
     }
 }

@@ -261,6 +261,16 @@ import Testing
         #expect(detections.boxes.category == [3])
     }
 
+    @Test func normalizedDetectionsNeedImageSizes() throws {
+        let unsized = DatasetCatalog(
+            name: "toy", format: .coco, images: [.init(id: 1, fileName: "a.jpg", width: 0, height: 0)],
+            categories: catalog.categories, largestGroundTruthCoordinate: 600)
+        let input = batch([(.name("a"), .id(1), 0.9, [0.5, 0.5, 0.2, 0.2])], encoding: .normalizedCenter, format: .yolo)
+        let finding = try #require(DetectionDiagnosis.diagnose(input, against: unsized).report.finding("normalized-without-size"))
+        #expect(finding.severity == .fatal)
+        #expect(finding.examples == ["dets.json:2: image 'a' has no size in the dataset"])
+    }
+
     @Test func constantScoresAreAWarning() throws {
         let input = batch([
             (.id(1), .id(1), 1, [10, 20, 30, 40]),
@@ -300,9 +310,13 @@ import Testing
         #expect(report.finding("normalized-coordinates")?.severity == .fatal)
     }
 
-    @Test func zeroSizedImagesAreFatal() throws {
-        let report = GroundTruthDiagnosis.diagnose(dataset(boxes: [], width: 0))
-        #expect(report.finding("image-size")?.severity == .fatal)
+    @Test func imagesWithoutSizeAreAWarningAndSkipTheBoundsCheck() throws {
+        // COCO files may omit sizes; pycocotools does not need them for boxes.
+        let box = GroundTruthBox(annotationID: 1, imageIndex: 0, categoryID: 1, x: 10, y: 20, width: 3000, height: 40)
+        let report = GroundTruthDiagnosis.diagnose(dataset(boxes: [box], width: 0))
+        #expect(report.finding("image-size")?.severity == .warning)
+        #expect(report.finding("box-outside-image") == nil)
+        #expect(GroundTruthDiagnosis.diagnose(dataset(boxes: [box])).finding("box-outside-image") != nil)
     }
 
     @Test func duplicateAnnotationIdsAreAWarning() throws {

@@ -73,7 +73,11 @@ import Testing
         #expect(try db.fetchValue("PRAGMA journal_mode") == .text("wal"))
         #expect(try db.fetchValue("PRAGMA foreign_keys") == .integer(1))
         let views = try db.fetchAll("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name").map { $0[0] }
-        #expect(views == ["dataset_summary", "dets", "gt", "params", "run_summary", "tags"])
+        #expect(
+            views == [
+                "class_ap", "class_summary", "dataset_summary", "detection_matches", "dets", "eval_summary", "gt",
+                "params", "pr_curve", "run_summary", "tags",
+            ])
     }
 
     @Test func refusesANewerSchema() throws {

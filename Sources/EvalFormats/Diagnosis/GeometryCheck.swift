@@ -19,6 +19,7 @@ struct GeometryCheck {
         var emptyBox = FindingCounter()
         var negativeScore = FindingCounter()
         var outside = FindingCounter()
+        var unsized = FindingCounter()
         var duplicates = FindingCounter()
         // Evidence for the coordinate-convention checks.
         var largestCoordinate = 0.0
@@ -83,23 +84,28 @@ struct GeometryCheck {
                 emptyBox.record("\(place): box \(boxText) has width \(formatNumber(w)), height \(formatNumber(h))")
             }
             let slack = 1.0
-            if x < -slack || y < -slack || x + w > width + slack || y + h > height + slack {
+            // Images without a size (COCO files may omit them) cannot be checked against their bounds.
+            let hasSize = width > 0 && height > 0
+            if !hasSize && (encoding == .normalizedCenter || options.isNormalized) {
+                unsized.record("\(place): \(describe(batch.imageKeys[row])) has no size in the dataset")
+            }
+            if hasSize, x < -slack || y < -slack || x + w > width + slack || y + h > height + slack {
                 let image = catalog.images[Int(imageIndex)]
                 outside.record("\(place): box \(boxText) on \(image.fileName) (\(image.width)x\(image.height))")
             }
             switch encoding {
-            case .xywh:
+            case .xywh where hasSize:
                 if a + c > width + slack || b + d > height + slack {
                     exceedsAsGiven += 1
                     if c > a && d > b && c <= width + slack && d <= height + slack { exceedsButFitsAsCorners += 1 }
                 }
                 if c > a && d > b { cornersOrdered += 1 }
-            case .xyxy:
+            case .xyxy where hasSize:
                 if c < a || d < b {
                     cornersReversed += 1
                     if a + c <= width + slack && b + d <= height + slack { reversedButFitsAsSizes += 1 }
                 }
-            case .normalizedCenter:
+            default:
                 break
             }
             if seen.isDuplicate(
@@ -129,6 +135,15 @@ struct GeometryCheck {
                         "\(plural(nonFiniteScore.count, "detection")) \(nonFiniteScore.count == 1 ? "has" : "have") a NaN or infinite score",
                     count: nonFiniteScore.count, examples: nonFiniteScore.examples,
                     fix: "fix the exporter: detections are ranked by score"))
+        }
+        if unsized.count > 0 {
+            findings.append(
+                Finding(
+                    code: "normalized-without-size", severity: .fatal,
+                    summary:
+                        "\(plural(unsized.count, "detection")) with normalized coordinates \(unsized.count == 1 ? "is" : "are") on images without a size: they cannot be converted to pixels",
+                    count: unsized.count, examples: unsized.examples,
+                    fix: "import the dataset with image sizes (COCO width/height, or --sizes)"))
         }
         var conventionFound = false
         let imageSizes = catalog.images.first.map { "e.g. \($0.width)x\($0.height)" } ?? ""

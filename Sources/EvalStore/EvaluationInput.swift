@@ -1,0 +1,149 @@
+import EvalFormats
+public import EvalKit
+
+/// Loads a stored dataset and run into the structure-of-arrays inputs of EvalKit.
+///
+/// Images are numbered by the dataset's order (`images.id` order, i.e. file order); detections come back
+/// in input (`seq`) order, although the table is clustered by image: they are read in clustered order
+/// and put back in `seq` order with one counting pass.
+public struct EvaluationInputLoader {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// The dataset's ground truth, with `imageRowIDs[i]` = `images.id` of image `i` and `boxRowIDs[j]` =
+    /// `gt_boxes.id` of box `j`.
+    public func groundTruth(datasetID: Int64) throws -> (
+        groundTruth: EvalGroundTruth, imageRowIDs: [Int64], boxRowIDs: [Int64]
+    ) {
+        var imageIDs: [Int64] = []
+        var widths: [Int] = []
+        var heights: [Int] = []
+        var rowIDs: [Int64] = []
+        let images = try database.prepare(
+            "SELECT id, external_id, width, height FROM images WHERE dataset_id = ? ORDER BY id")
+        try images.bind([.integer(datasetID)])
+        while try images.step() {
+            rowIDs.append(images.int64(at: 0))
+            imageIDs.append(images.int64(at: 1))
+            widths.append(Int(images.int64(at: 2)))
+            heights.append(Int(images.int64(at: 3)))
+        }
+        let categories = try database.fetchAll(
+            "SELECT category_id FROM categories WHERE dataset_id = ? ORDER BY category_id", [.integer(datasetID)]
+        ).compactMap { $0[0].int64 }
+        var groundTruth = EvalGroundTruth(
+            imageIDs: imageIDs, imageWidths: widths, imageHeights: heights, categoryIDs: categories)
+        let index = ImageIndex(rowIDs: rowIDs)
+        var boxRowIDs: [Int64] = []
+        let boxes = try database.prepare(
+            """
+            SELECT id, image_id, category_id, x, y, w, h, area, is_crowd, is_ignored, is_difficult,
+                   coalesce(annotation_id, 0)
+            FROM gt_boxes WHERE dataset_id = ? ORDER BY id
+            """)
+        try boxes.bind([.integer(datasetID)])
+        while try boxes.step() {
+            boxRowIDs.append(boxes.int64(at: 0))
+            groundTruth.appendBox(
+                image: index.position(of: boxes.int64(at: 1)), category: boxes.int64(at: 2), x: boxes.double(at: 3),
+                y: boxes.double(at: 4), width: boxes.double(at: 5), height: boxes.double(at: 6),
+                area: boxes.double(at: 7), isCrowd: boxes.int64(at: 8) != 0, isIgnored: boxes.int64(at: 9) != 0,
+                isDifficult: boxes.int64(at: 10) != 0, annotationID: boxes.int64(at: 11))
+        }
+        let regions = try database.prepare(
+            """
+            SELECT r.image_id, r.x, r.y, r.w, r.h FROM ignored_regions r JOIN images i ON i.id = r.image_id
+            WHERE i.dataset_id = ? ORDER BY r.id
+            """)
+        try regions.bind([.integer(datasetID)])
+        while try regions.step() {
+            groundTruth.appendRegion(
+                image: index.position(of: regions.int64(at: 0)), x: regions.double(at: 1), y: regions.double(at: 2),
+                width: regions.double(at: 3), height: regions.double(at: 4))
+        }
+        return (groundTruth, rowIDs, boxRowIDs)
+    }
+
+    /// A run's detections in `seq` order, images numbered as in `groundTruth(datasetID:)`.
+    /// `seq[i]` is the stored `seq` of detection `i`.
+    public func detections(runID: Int64, imageRowIDs: [Int64]) throws -> (detections: EvalDetections, seq: [Int64]) {
+        let count =
+            try database.fetchValue("SELECT detection_count FROM runs WHERE id = ?", [.integer(runID)]).int ?? 0
+        let index = ImageIndex(rowIDs: imageRowIDs)
+        // Imports number a run's rows 0..<count when nothing was dropped: read in clustered (image, seq)
+        // order straight into the slot each seq names. Anything else falls back to ORDER BY seq.
+        var detections = EvalDetections()
+        detections.image = [Int32](repeating: -1, count: count)
+        detections.category = [Int64](repeating: 0, count: count)
+        detections.score = [Double](repeating: 0, count: count)
+        detections.x = [Double](repeating: 0, count: count)
+        detections.y = [Double](repeating: 0, count: count)
+        detections.width = [Double](repeating: 0, count: count)
+        detections.height = [Double](repeating: 0, count: count)
+        let statement = try database.prepare(
+            "SELECT seq, image_id, category_id, score, x, y, w, h FROM detections WHERE run_id = ?")
+        try statement.bind([.integer(runID)])
+        var lastRowID: Int64 = -1
+        var lastPosition: Int32 = 0
+        var filled = 0
+        while try statement.step() {
+            let seq = statement.int64(at: 0)
+            guard seq >= 0 && seq < Int64(count) && detections.image[Int(seq)] < 0 else {
+                return try detectionsSortedBySeq(runID: runID, index: index)
+            }
+            let rowID = statement.int64(at: 1)
+            if rowID != lastRowID {
+                lastRowID = rowID
+                lastPosition = index.position(of: rowID)
+            }
+            let slot = Int(seq)
+            detections.image[slot] = lastPosition
+            detections.category[slot] = statement.int64(at: 2)
+            detections.score[slot] = statement.double(at: 3)
+            detections.x[slot] = statement.double(at: 4)
+            detections.y[slot] = statement.double(at: 5)
+            detections.width[slot] = statement.double(at: 6)
+            detections.height[slot] = statement.double(at: 7)
+            filled += 1
+        }
+        guard filled == count else { return try detectionsSortedBySeq(runID: runID, index: index) }
+        return (detections, (0..<Int64(count)).map { $0 })
+    }
+
+    private func detectionsSortedBySeq(runID: Int64, index: ImageIndex) throws -> (
+        detections: EvalDetections, seq: [Int64]
+    ) {
+        var detections = EvalDetections()
+        var seqs: [Int64] = []
+        let statement = try database.prepare(
+            "SELECT seq, image_id, category_id, score, x, y, w, h FROM detections WHERE run_id = ? ORDER BY seq")
+        try statement.bind([.integer(runID)])
+        while try statement.step() {
+            seqs.append(statement.int64(at: 0))
+            detections.append(
+                image: index.position(of: statement.int64(at: 1)), category: statement.int64(at: 2),
+                score: statement.double(at: 3), x: statement.double(at: 4), y: statement.double(at: 5),
+                width: statement.double(at: 6), height: statement.double(at: 7))
+        }
+        return (detections, seqs)
+    }
+}
+
+/// Maps `images.id` row ids to positions, with an array when the ids are contiguous (as imports write them).
+struct ImageIndex {
+    private let first: Int64
+    private let contiguous: Bool
+    private let positions: [Int64: Int32]
+
+    init(rowIDs: [Int64]) {
+        let first = rowIDs.first ?? 0
+        self.first = first
+        contiguous = rowIDs.enumerated().allSatisfy { $0.element == first + Int64($0.offset) }
+        positions = contiguous ? [:] : Dictionary(uniqueKeysWithValues: rowIDs.enumerated().map { ($1, Int32($0)) })
+    }
+
+    func position(of rowID: Int64) -> Int32 {
+        contiguous ? Int32(rowID - first) : positions[rowID] ?? -1
+    }
+}

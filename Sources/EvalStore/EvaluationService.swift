@@ -1,0 +1,117 @@
+import EvalFormats
+public import EvalKit
+
+/// The result of `EvaluationService.evaluate`: the stored evaluation and whether it was reused.
+public struct EvaluationOutcome: Sendable {
+    public var evaluation: StoredEvaluation
+    public var run: StoredRun
+    public var dataset: StoredDataset
+    /// True when an identical stored evaluation was returned instead of recomputing.
+    public var wasReused: Bool
+    /// The dataset's categories, for names.
+    public var categories: [CategoryRecord]
+    /// Wall time of loading inputs, computing and storing (zero when reused).
+    public var timings: [(phase: String, seconds: Double)] = []
+}
+
+/// Why an evaluation cannot run.
+public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
+    case protocolNeedsVisDrone(dataset: String, format: String)
+    case unknownClasses([String], known: [String])
+    case invalidImageFilter(String, message: String)
+    case emptySelection(String)
+
+    public var description: String {
+        switch self {
+        case .protocolNeedsVisDrone(let dataset, let format):
+            return
+                "the visdrone protocol needs a VisDrone dataset (its 10 classes and ignored regions); '\(dataset)' is \(format): use --protocol coco, voc07 or voc12"
+        case .unknownClasses(let names, let known):
+            return
+                "--classes: no class \(names.map { "'\($0)'" }.joined(separator: ", ")) in the dataset; known: \(known.prefix(12).joined(separator: ", "))\(known.count > 12 ? ", ..." : "")"
+        case .invalidImageFilter(let filter, let message):
+            return
+                "--images-where \"\(filter)\": \(message); write an SQL condition over the images table's columns (external_id, file_name, width, height)"
+        case .emptySelection(let what):
+            return "\(what) selects no image; loosen the filter"
+        }
+    }
+}
+
+/// Evaluates stored runs and stores every result in one transaction; identical requests reuse the stored
+/// evaluation unless forced.
+public struct EvaluationService {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// Evaluates run `runName` as `request` asks. Throws `StoreError.unknownRun`, `EvaluationError` for a
+    /// request that does not fit the dataset, `SettingsError` for invalid parameters.
+    public func evaluate(runName: String, request: EvaluationRequest, force: Bool = false) throws
+        -> EvaluationOutcome
+    {
+        let run = try RunStore(database).require(name: runName)
+        guard let dataset = try DatasetStore(database).find(id: run.datasetID) else {
+            throw StoreError.unknownRun(name: runName, known: [])
+        }
+        if request.evaluationProtocol == .visdrone && dataset.format != .visdrone {
+            throw EvaluationError.protocolNeedsVisDrone(dataset: dataset.name, format: dataset.format.rawValue)
+        }
+        let categories = try DatasetStore(database).catalog(of: dataset).catalog.categories
+        let settings = try ProtocolSettings(request: request, categories: categories)
+        let parameters = settings.canonicalJSON
+        let store = EvaluationStore(database)
+        let existing = try store.find(runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters)
+        if let existing, !force, existing.datasetSHA256 == dataset.sha256, existing.runSHA256 == run.sha256 {
+            return EvaluationOutcome(
+                evaluation: existing, run: run, dataset: dataset, wasReused: true, categories: categories)
+        }
+        var clock = PhaseClock()
+        let loader = EvaluationInputLoader(database)
+        var (groundTruth, imageRowIDs, boxRowIDs) = try loader.groundTruth(datasetID: dataset.id)
+        var (detections, seq) = try loader.detections(runID: run.id, imageRowIDs: imageRowIDs)
+        if let filter = request.imagesWhere {
+            let keep = try selectedImages(datasetID: dataset.id, filter: filter, imageRowIDs: imageRowIDs)
+            (groundTruth, boxRowIDs, detections, seq) = InputSelection.keepImages(
+                keep, groundTruth, boxRowIDs, detections, seq)
+            imageRowIDs = zip(imageRowIDs, keep).filter(\.1).map(\.0)
+        }
+        (groundTruth, boxRowIDs, detections, seq) = InputSelection.filter(
+            groundTruth, boxRowIDs, detections, seq, categories: settings.categoryIDs,
+            scoreThreshold: request.scoreThreshold)
+        clock.lap("load")
+        let context = ProtocolContext(
+            imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, seq: seq, settings: settings)
+        let record = ProtocolRunner.run(groundTruth, detections, context: context)
+        clock.lap("compute")
+        let evaluationID = try database.transaction {
+            if let existing { try store.delete(id: existing.id) }
+            return try store.insert(record, runID: run.id, datasetSHA256: dataset.sha256, runSHA256: run.sha256)
+        }
+        clock.lap("store")
+        guard
+            let stored = try store.find(
+                runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters),
+            stored.id == evaluationID
+        else { throw StoreError.unknownRun(name: runName, known: []) }
+        var outcome = EvaluationOutcome(
+            evaluation: stored, run: run, dataset: dataset, wasReused: false, categories: categories)
+        outcome.timings = clock.phases
+        return outcome
+    }
+
+    private func selectedImages(datasetID: Int64, filter: String, imageRowIDs: [Int64]) throws -> [Bool] {
+        let statement: Statement
+        do {
+            statement = try database.prepareSingle("SELECT id FROM images WHERE dataset_id = ? AND (\(filter))")
+        } catch {
+            throw EvaluationError.invalidImageFilter(filter, message: error.message)
+        }
+        guard statement.isReadOnly else {
+            throw EvaluationError.invalidImageFilter(filter, message: "the condition must not write")
+        }
+        let selected = Set(try statement.fetchAll([.integer(datasetID)]).compactMap { $0[0].int64 })
+        if selected.isEmpty { throw EvaluationError.emptySelection("--images-where \"\(filter)\"") }
+        return imageRowIDs.map { selected.contains($0) }
+    }
+}

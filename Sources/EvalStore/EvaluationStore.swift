@@ -1,0 +1,234 @@
+/// Everything one evaluation computed, in the store's shape. Protocol adapters build it from EvalKit's
+/// results; the CLI renders it after reading it back, so a fresh and a cached evaluation print the same.
+public struct EvaluationRecord: Sendable {
+    /// A summary metric; nil value = undefined.
+    public struct Metric: Sendable, Equatable {
+        public var name: String
+        public var value: Double?
+    }
+
+    /// A per-class metric: AP at an IoU threshold (nil = mean over thresholds) and area range, or AR at
+    /// a maxDets.
+    public struct ClassMetric: Sendable, Equatable {
+        public var categoryID: Int64
+        public var metric: String
+        public var iou: Double?
+        public var area: String
+        public var maxDetections: Int?
+        public var value: Double?
+    }
+
+    /// Per-class counts at the summary operating point.
+    public struct ClassCounts: Sendable, Equatable {
+        public var categoryID: Int64
+        public var iou: Double
+        public var groundTruth: Int
+        public var detections: Int
+        public var truePositives: Int
+        public var falsePositives: Int
+        public var falseNegatives: Int
+    }
+
+    /// One point of an interpolated PR curve.
+    public struct PRPoint: Sendable, Equatable {
+        public var categoryID: Int64
+        public var iou: Double
+        public var recallIndex: Int
+        public var recall: Double
+        public var precision: Double?
+        public var score: Double?
+    }
+
+    /// Per-detection outcomes, columns aligned with the run's detections in `seq` order.
+    public struct Matches: Sendable {
+        public var seq: [Int64] = []
+        /// `images.id` of each detection (part of the detection's key).
+        public var imageRowID: [Int64] = []
+        public var truePositiveMask: [Int64] = []
+        public var ignoredMask: [Int64] = []
+        /// `gt_boxes.id` matched at IoU 0.5 / 0.75, or nil.
+        public var groundTruth50: [Int64?] = []
+        public var iou50: [Double?] = []
+        public var groundTruth75: [Int64?] = []
+        public var iou75: [Double?] = []
+
+        public init() {}
+    }
+
+    public var protocolName: String
+    /// Canonical JSON of the parameters (the cache key with the run and protocol).
+    public var parameters: String
+    public var durationMilliseconds: Double
+    public var metrics: [Metric] = []
+    public var classMetrics: [ClassMetric] = []
+    public var classCounts: [ClassCounts] = []
+    public var prPoints: [PRPoint] = []
+    public var matches = Matches()
+
+    public init(protocolName: String, parameters: String, durationMilliseconds: Double) {
+        self.protocolName = protocolName
+        self.parameters = parameters
+        self.durationMilliseconds = durationMilliseconds
+    }
+}
+
+/// A stored evaluation's identity.
+public struct StoredEvaluation: Sendable, Equatable {
+    public var id: Int64
+    public var runID: Int64
+    public var protocolName: String
+    public var parameters: String
+    public var datasetSHA256: String
+    public var runSHA256: String
+    public var durationMilliseconds: Double
+    public var createdAt: String
+}
+
+/// Reads and writes evaluations. Writers expect to run inside the caller's transaction.
+public struct EvaluationStore {
+    public let database: Database
+
+    public init(_ database: Database) { self.database = database }
+
+    /// The stored evaluation of `runID` under `protocolName` and `parameters`, or nil.
+    public func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation? {
+        try database.fetchOne(
+            """
+            SELECT id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at
+            FROM evaluations WHERE run_id = ? AND protocol = ? AND params = ?
+            """, [.integer(runID), .text(protocolName), .text(parameters)]
+        ).map {
+            StoredEvaluation(
+                id: $0[0].int64 ?? 0, runID: $0[1].int64 ?? 0, protocolName: $0[2].string ?? "",
+                parameters: $0[3].string ?? "", datasetSHA256: $0[4].string ?? "", runSHA256: $0[5].string ?? "",
+                durationMilliseconds: $0[6].double ?? 0, createdAt: $0[7].string ?? "")
+        }
+    }
+
+    /// Deletes an evaluation and its results.
+    public func delete(id: Int64) throws {
+        try database.execute("DELETE FROM evaluations WHERE id = ?", [.integer(id)])
+    }
+
+    /// Inserts an evaluation with every result table; returns its id.
+    public func insert(
+        _ record: EvaluationRecord, runID: Int64, datasetSHA256: String, runSHA256: String
+    ) throws -> Int64 {
+        try database.execute(
+            """
+            INSERT INTO evaluations (run_id, protocol, params, dataset_sha256, run_sha256, evaldb_version,
+                                     duration_ms, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(runID), .text(record.protocolName), .text(record.parameters), .text(datasetSHA256),
+                .text(runSHA256), .text(EvaldbVersion.current), .real(record.durationMilliseconds),
+                .text(Timestamp.now()),
+            ])
+        let id = database.lastInsertedRowID
+        let metric = try database.prepare(
+            "INSERT INTO evaluation_metrics (evaluation_id, position, metric, value) VALUES (?, ?, ?, ?)")
+        for (position, item) in record.metrics.enumerated() {
+            try metric.bind([.integer(id), .integer(Int64(position)), .text(item.name), item.value.sqlValue])
+            try metric.run()
+        }
+        let classMetric = try database.prepare(
+            """
+            INSERT INTO class_metrics (evaluation_id, category_id, metric, iou, area, max_dets, value)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for item in record.classMetrics {
+            try classMetric.bind([
+                .integer(id), .integer(item.categoryID), .text(item.metric), item.iou.sqlValue, .text(item.area),
+                item.maxDetections.sqlValue, item.value.sqlValue,
+            ])
+            try classMetric.run()
+        }
+        let counts = try database.prepare(
+            """
+            INSERT INTO class_counts (evaluation_id, category_id, iou, n_gt, n_det, tp, fp, fn)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for item in record.classCounts {
+            try counts.bind([
+                .integer(id), .integer(item.categoryID), .real(item.iou), .integer(Int64(item.groundTruth)),
+                .integer(Int64(item.detections)), .integer(Int64(item.truePositives)),
+                .integer(Int64(item.falsePositives)), .integer(Int64(item.falseNegatives)),
+            ])
+            try counts.run()
+        }
+        let point = try database.prepare(
+            """
+            INSERT INTO pr_points (evaluation_id, category_id, iou, recall_index, recall, precision, score)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        point.bind(int64: id, at: 1)
+        for item in record.prPoints {
+            point.bind(int64: item.categoryID, at: 2)
+            point.bind(double: item.iou, at: 3)
+            point.bind(int64: Int64(item.recallIndex), at: 4)
+            point.bind(double: item.recall, at: 5)
+            try point.bind(item.precision.sqlValue, at: 6)
+            try point.bind(item.score.sqlValue, at: 7)
+            try point.stepToCompletion()
+        }
+        let match = try database.prepare(
+            """
+            INSERT INTO matches (evaluation_id, run_id, image_id, seq, tp_mask, ignored_mask, gt_50, iou_50, gt_75,
+                                 iou_75)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        match.bind(int64: id, at: 1)
+        match.bind(int64: runID, at: 2)
+        let m = record.matches
+        for i in m.seq.indices {
+            match.bind(int64: m.imageRowID[i], at: 3)
+            match.bind(int64: m.seq[i], at: 4)
+            match.bind(int64: m.truePositiveMask[i], at: 5)
+            match.bind(int64: m.ignoredMask[i], at: 6)
+            try match.bind(m.groundTruth50[i].sqlValue, at: 7)
+            try match.bind(m.iou50[i].sqlValue, at: 8)
+            try match.bind(m.groundTruth75[i].sqlValue, at: 9)
+            try match.bind(m.iou75[i].sqlValue, at: 10)
+            try match.stepToCompletion()
+        }
+        return id
+    }
+
+    /// The summary metrics of an evaluation, in display order.
+    public func metrics(evaluationID: Int64) throws -> [EvaluationRecord.Metric] {
+        try database.fetchAll(
+            "SELECT metric, value FROM evaluation_metrics WHERE evaluation_id = ? ORDER BY position",
+            [.integer(evaluationID)]
+        ).map { EvaluationRecord.Metric(name: $0[0].string ?? "", value: $0[1].double) }
+    }
+
+    /// The per-class metrics of an evaluation.
+    public func classMetrics(evaluationID: Int64) throws -> [EvaluationRecord.ClassMetric] {
+        try database.fetchAll(
+            """
+            SELECT category_id, metric, iou, area, max_dets, value FROM class_metrics WHERE evaluation_id = ?
+            ORDER BY rowid
+            """, [.integer(evaluationID)]
+        ).map {
+            EvaluationRecord.ClassMetric(
+                categoryID: $0[0].int64 ?? 0, metric: $0[1].string ?? "", iou: $0[2].double, area: $0[3].string ?? "",
+                maxDetections: $0[4].int, value: $0[5].double)
+        }
+    }
+
+    /// The per-class counts of an evaluation, by category id.
+    public func classCounts(evaluationID: Int64) throws -> [EvaluationRecord.ClassCounts] {
+        try database.fetchAll(
+            """
+            SELECT category_id, iou, n_gt, n_det, tp, fp, fn FROM class_counts WHERE evaluation_id = ?
+            ORDER BY category_id
+            """, [.integer(evaluationID)]
+        ).map {
+            EvaluationRecord.ClassCounts(
+                categoryID: $0[0].int64 ?? 0, iou: $0[1].double ?? 0, groundTruth: $0[2].int ?? 0,
+                detections: $0[3].int ?? 0, truePositives: $0[4].int ?? 0, falsePositives: $0[5].int ?? 0,
+                falseNegatives: $0[6].int ?? 0)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+/// `evaldb eval` through the binary against the reference values in Tests/Fixtures (pycocotools, the
+/// official VisDrone toolkit, py-faster-rcnn's voc_eval), and the stored results through the views.
+@Suite(.serialized) struct EvalEndToEndTests {
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    /// nil for JSON null, else the number.
+    func number(_ value: Any?) -> Double? { value as? Double ?? (value as? Int).map(Double.init) }
+
+    func close(_ a: Double?, _ b: Double?, _ tolerance: Double) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case (let a?, let b?): return abs(a - b) <= tolerance
+        default: return false
+        }
+    }
+
+    @Test func cocoMatchesPycocotoolsAndLandsInTheViews() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let gt = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
+        let dets = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
+        #expect(try cli.run(["dataset", "import", "fake100", gt]).status == 0)
+        #expect(try cli.run(["import", "r1", dets, "--dataset", "fake100", "--no-eval"]).status == 0)
+        let result = try cli.run(["eval", "r1", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = try json(result.stdout)
+        let expected = try json(
+            String(contentsOfFile: CLI.fixture("coco-val2014-fake100/expected-pycocotools.json"), encoding: .utf8))
+        let stats = try #require(expected["stats"] as? [Double])
+        let names = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
+        let metrics = try #require(output["metrics"] as? [String: Any])
+        #expect(output["run"] as? String == "r1")
+        #expect(output["dataset"] as? String == "fake100")
+        #expect(output["protocol"] as? String == "coco")
+        for (name, value) in zip(names, stats) {
+            #expect(close(number(metrics[name]), value == -1 ? nil : value, 1e-12), "\(name)")
+        }
+        let perCategory = try #require(expected["per_category"] as? [String: [String: Double]])
+        let classes = try #require(output["classes"] as? [[String: Any]])
+        #expect(classes.count == 80)
+        for row in classes {
+            let id = try #require(row["id"] as? Int)
+            let reference = try #require(perCategory[String(id)])
+            for key in ["AP", "AP50", "AP75", "AR100"] {
+                let value = reference[key]!
+                #expect(close(number(row[key]), value == -1 ? nil : value, 1e-12), "class \(id) \(key)")
+            }
+        }
+        // The same numbers through SQL, and the other stored results.
+        let summary = try cli.run(
+            ["sql", "SELECT value FROM eval_summary WHERE run = 'r1' AND metric = 'AP'", "--format", "csv"])
+        #expect(Double(summary.stdout.split(separator: "\n")[1]).map { abs($0 - stats[0]) <= 1e-12 } == true)
+        let points = try cli.run(
+            ["sql", "SELECT count(*) FROM pr_curve WHERE run = 'r1' AND iou = 0.5", "--format", "csv"])
+        #expect(points.stdout.hasSuffix("\n\(80 * 101)\n"))
+        let matches = try cli.run(["sql", "SELECT count(*) FROM detection_matches WHERE run = 'r1'", "--format", "csv"])
+        #expect(matches.stdout.hasSuffix("\n734\n"))
+        // Reused unless forced; the same output either way.
+        let again = try cli.run(["eval", "r1", "--format", "json", "--timing"])
+        #expect(again.stdout == result.stdout)
+        #expect(again.stderr.contains("reused the stored evaluation"))
+        let forced = try cli.run(["eval", "r1", "--format", "json", "--force"])
+        #expect(forced.stdout == result.stdout)
+        let count = try cli.run(["sql", "SELECT count(*) FROM evaluations", "--format", "csv"])
+        #expect(count.stdout.hasSuffix("\n1\n"))
+        // The table mirrors pycocotools' summary lines; undefined values print "-".
+        let table = try cli.run(["eval", "r1", "--per-class"])
+        let summaryLines = try #require(expected["summarize_output"] as? String).split(separator: "\n")
+        #expect(table.stdout.contains(String(summaryLines[0])))
+        #expect(table.stdout.contains(String(summaryLines[11])))
+        #expect(table.stdout.contains("fire hydrant"))
+    }
+
+    @Test(arguments: ["A", "B"])
+    func visDroneMatchesTheOfficialToolkit(run: String) throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["dataset", "import", "vd", CLI.fixture("visdrone-synth")]).status == 0)
+        let imported = try cli.run(["import", run, CLI.fixture("visdrone-synth/results-\(run)"), "--dataset", "vd"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("protocol visdrone"))
+        let result = try cli.run(["eval", run, "--format", "json"])
+        let metrics = try #require(try json(result.stdout)["metrics"] as? [String: Any])
+        let expected = try String(contentsOfFile: CLI.fixture("visdrone-synth/expected-official-\(run).txt"), encoding: .utf8)
+        for line in expected.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            let value = try #require(Double(parts[1])) / 100
+            #expect(close(number(metrics[String(parts[0])]), value, 1e-9), "\(parts[0])")
+        }
+    }
+
+    @Test func vocMatchesPyFasterRCNN() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(
+            try cli.run(["dataset", "import", "toy", CLI.fixture("padilla-review-toyexample/gts_vocpascal_format")])
+                .status == 0)
+        let source = CLI.fixtures.appendingPathComponent("padilla-review-toyexample/dets_classname_abs_xyx2y2")
+        var lines: [String] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: source.path).sorted() where file.hasSuffix(".txt") {
+            let text = try String(contentsOf: source.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(whereSeparator: \.isNewline) {
+                let f = line.split(separator: " ")
+                if f.count == 6 { lines.append("\(file.dropLast(4)) \(f[1]) \(f[2]) \(f[3]) \(f[4]) \(f[5])") }
+            }
+        }
+        let path = try cli.write("voc/comp4_det_test_cat.txt", lines.joined(separator: "\n") + "\n")
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        #expect(try cli.run(["import", "cats", folder, "--dataset", "toy", "--no-eval"]).status == 0)
+        let expected = try json(
+            String(contentsOfFile: CLI.fixture("padilla-review-toyexample/expected-voc-pyfasterrcnn.json"), encoding: .utf8))
+        let results = try #require(expected["results"] as? [String: [String: [String: Any]]])
+        for (iou, byMetric) in results {
+            let threshold = String(iou.dropFirst(4))
+            for (name, protocolName) in [("voc07_11point", "voc07"), ("voc10_allpoint", "voc12")] {
+                let reference = try #require(byMetric[name]?["mAP"] as? Double)
+                let result = try cli.run(["eval", "cats", "--protocol", protocolName, "--iou", threshold, "--format", "json"])
+                #expect(result.status == 0, "\(result.stderr)")
+                let metrics = try #require(try json(result.stdout)["metrics"] as? [String: Any])
+                #expect(close(number(metrics["mAP"]), reference, 1e-9), "\(protocolName) at \(threshold)")
+            }
+        }
+    }
+
+    @Test func badParametersAreUsageErrorsAndStoreNothing() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(
+            try cli.run(["dataset", "import", "c", CLI.fixture("detectron2-coco-2img/gt.json")]).status == 0)
+        #expect(
+            try cli.run(["import", "r", CLI.fixture("detectron2-coco-2img/dt_bbox.json"), "--dataset", "c", "--no-eval"])
+                .status == 0)
+        let badIoU = try cli.run(["eval", "r", "--iou", "0.5:x"])
+        #expect(badIoU.status == 1)
+        #expect(badIoU.stderr.contains("--iou '0.5:x': expected"))
+        let visdrone = try cli.run(["eval", "r", "--protocol", "visdrone"])
+        #expect(visdrone.status == 1)
+        #expect(visdrone.stderr.contains("the visdrone protocol needs a VisDrone dataset"))
+        let classes = try cli.run(["eval", "r", "--classes", "unicorn"])
+        #expect(classes.status == 1)
+        #expect(classes.stderr.contains("--classes: no class 'unicorn'"))
+        let images = try cli.run(["eval", "r", "--images-where", "nonsense_column = 1"])
+        #expect(images.status == 1)
+        #expect(images.stderr.contains("--images-where"))
+        let count = try cli.run(["sql", "SELECT count(*) FROM evaluations", "--format", "csv"])
+        #expect(count.stdout.hasSuffix("\n0\n"))
+    }
+}
