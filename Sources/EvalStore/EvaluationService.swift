@@ -1,5 +1,5 @@
 import EvalFormats
-public import EvalKit
+import EvalKit
 
 /// The result of `EvaluationService.evaluate`: the stored evaluation and whether it was reused.
 public struct EvaluationOutcome: Sendable {

@@ -137,12 +137,15 @@ extension ProtocolRunner {
             parameters: VisDroneParameters(
                 iouThresholds: settings.iouThresholds, maxDetections: settings.maxDetections))
         var record = emptyRecord(context)
+        // The toolkit's mean of an empty list (no image holds classes 1...10, or a threshold or maxDets
+        // that was not evaluated) is NaN: undefined.
+        func defined(_ value: Double?) -> Double? { value.flatMap { $0.isNaN ? nil : $0 } }
         record.metrics = [
-            .init(name: "AP", value: result.ap), .init(name: "AP50", value: result.ap50),
-            .init(name: "AP75", value: result.ap75),
+            .init(name: "AP", value: defined(result.ap)), .init(name: "AP50", value: defined(result.ap50)),
+            .init(name: "AP75", value: defined(result.ap75)),
         ]
         let byMaxDets = [1: result.ar1, 10: result.ar10, 100: result.ar100, 500: result.ar500]
-        record.metrics += settings.maxDetections.map { .init(name: "AR\($0)", value: byMaxDets[$0]) }
+        record.metrics += settings.maxDetections.map { .init(name: "AR\($0)", value: defined(byMaxDets[$0])) }
         let n = detections.count
         let thresholds = settings.iouThresholds
         let summaryT = thresholds.firstIndex(of: 0.5) ?? 0

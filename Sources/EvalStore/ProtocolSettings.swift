@@ -1,5 +1,5 @@
 import EvalFormats
-public import EvalKit
+import EvalKit
 
 /// A request with the protocol's defaults filled in and validated; its canonical JSON is the cache key.
 public struct ProtocolSettings: Sendable, Equatable {
