@@ -101,6 +101,24 @@ CREATE TABLE detections (
     PRIMARY KEY (run_id, image_id, seq)
 ) STRICT, WITHOUT ROWID;
 
+-- A packed copy of a run's detections in seq order, written at import, for fast evaluation: little-endian
+-- columns image_id (int64), category_id (int64), score, x, y, w, h (float64), `count` rows each.
+-- `detections` is the source of truth: any UPDATE or DELETE there drops the copy (triggers below), and
+-- a copy whose count differs from the table's is ignored; evaluation then reads the table.
+CREATE TABLE run_columns (
+    run_id  INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    count   INTEGER NOT NULL,
+    data    BLOB NOT NULL
+) STRICT;
+CREATE TRIGGER detections_updated AFTER UPDATE ON detections
+BEGIN
+    DELETE FROM run_columns WHERE run_id IN (OLD.run_id, NEW.run_id);
+END;
+CREATE TRIGGER detections_deleted AFTER DELETE ON detections
+BEGIN
+    DELETE FROM run_columns WHERE run_id = OLD.run_id;
+END;
+
 -- Stable views: the public SQL interface (documented in Schema/README.md).
 
 CREATE VIEW dataset_summary AS

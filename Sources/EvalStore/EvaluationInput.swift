@@ -71,6 +71,9 @@ public struct EvaluationInputLoader {
         let count =
             try database.fetchValue("SELECT detection_count FROM runs WHERE id = ?", [.integer(runID)]).int ?? 0
         let index = ImageIndex(rowIDs: imageRowIDs)
+        if let packed = try packedDetections(runID: runID, count: count, index: index) {
+            return (packed, (0..<Int64(count)).map { $0 })
+        }
         // Imports number a run's rows 0..<count when nothing was dropped: read in clustered (image, seq)
         // order straight into the slot each seq names. Anything else falls back to ORDER BY seq.
         var detections = EvalDetections()
@@ -109,6 +112,16 @@ public struct EvaluationInputLoader {
         }
         guard filled == count else { return try detectionsSortedBySeq(runID: runID, index: index) }
         return (detections, (0..<Int64(count)).map { $0 })
+    }
+
+    /// The packed copy written at import, when it is there and still matches the table.
+    private func packedDetections(runID: Int64, count: Int, index: ImageIndex) throws -> EvalDetections? {
+        let rows = try database.fetchValue("SELECT count(*) FROM detections WHERE run_id = ?", [.integer(runID)]).int
+        guard rows == count else { return nil }
+        let statement = try database.prepare("SELECT count, data FROM run_columns WHERE run_id = ?")
+        try statement.bind([.integer(runID)])
+        guard try statement.step(), statement.int64(at: 0) == Int64(count) else { return nil }
+        return statement.withBlob(at: 1) { RunColumns.unpack($0, count: count, index: index) }
     }
 
     private func detectionsSortedBySeq(runID: Int64, index: ImageIndex) throws -> (

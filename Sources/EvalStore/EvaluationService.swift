@@ -61,7 +61,8 @@ public struct EvaluationService {
         let settings = try ProtocolSettings(request: request, categories: categories)
         let parameters = settings.canonicalJSON
         let store = EvaluationStore(database)
-        let existing = try store.find(runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters)
+        let existing = try store.find(
+            runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters)
         if let existing, !force, existing.datasetSHA256 == dataset.sha256, existing.runSHA256 == run.sha256 {
             return EvaluationOutcome(
                 evaluation: existing, run: run, dataset: dataset, wasReused: true, categories: categories)

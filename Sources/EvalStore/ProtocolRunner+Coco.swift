@@ -53,7 +53,8 @@ extension ProtocolRunner {
                 record.classMetrics.append(
                     .init(
                         categoryID: category, metric: "AR", iou: nil, area: area.name,
-                        maxDetections: settings.maxDetections.last, value: defined(result.categoryAR(k: k, m: lastM, a: a))))
+                        maxDetections: settings.maxDetections.last,
+                        value: defined(result.categoryAR(k: k, m: lastM, a: a))))
             }
             for (t, iou) in thresholds.enumerated() {
                 for r in 0..<101 {

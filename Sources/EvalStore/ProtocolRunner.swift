@@ -108,7 +108,9 @@ extension ProtocolRunner {
         let byCategory = indexesByCategory(detections)
         for item in result.classes {
             record.classMetrics.append(
-                .init(categoryID: item.categoryID, metric: "AP", iou: nil, area: "all", maxDetections: nil, value: item.ap))
+                .init(
+                    categoryID: item.categoryID, metric: "AP", iou: nil, area: "all", maxDetections: nil, value: item.ap
+                ))
             record.classCounts.append(
                 .init(
                     categoryID: item.categoryID, iou: threshold, groundTruth: item.positives,
@@ -155,7 +157,8 @@ extension ProtocolRunner {
             let defined = item.weight > 0
             let mean = !defined || item.ap.isEmpty ? nil : item.ap.reduce(0, +) / Double(item.ap.count)
             record.classMetrics.append(
-                .init(categoryID: item.categoryID, metric: "AP", iou: nil, area: "all", maxDetections: nil, value: mean))
+                .init(categoryID: item.categoryID, metric: "AP", iou: nil, area: "all", maxDetections: nil, value: mean)
+            )
             for (t, value) in item.ap.enumerated() {
                 record.classMetrics.append(
                     .init(

@@ -44,7 +44,8 @@ public struct ProtocolSettings: Sendable, Equatable {
                     expected: "one threshold for \(request.evaluationProtocol.rawValue) (e.g. --iou 0.5)")
             }
             if request.maxDetections != nil {
-                throw SettingsError(option: "--max-dets", value: "", expected: "no --max-dets: VOC counts every detection")
+                throw SettingsError(
+                    option: "--max-dets", value: "", expected: "no --max-dets: VOC counts every detection")
             }
             iouThresholds = thresholds
             maxDetections = []
@@ -65,9 +66,11 @@ public struct ProtocolSettings: Sendable, Equatable {
             var ids: [Int64] = []
             var unknown: [String] = []
             for name in names {
-                if let match = categories.first(where: { $0.name == name }) ?? Int64(name).flatMap({ id in
-                    categories.first { $0.id == id }
-                }) {
+                if let match = categories.first(where: { $0.name == name })
+                    ?? Int64(name).flatMap({ id in
+                        categories.first { $0.id == id }
+                    })
+                {
                     ids.append(match.id)
                 } else {
                     unknown.append(name)
@@ -103,11 +106,14 @@ public struct ProtocolSettings: Sendable, Equatable {
         var fields: [String] = []
         if !areaRanges.isEmpty {
             fields.append(
-                "\"area_ranges\":[" + areaRanges.map { "[\(string($0.name)),\(number($0.lower)),\(number($0.upper))]" }
+                "\"area_ranges\":["
+                    + areaRanges.map { "[\(string($0.name)),\(number($0.lower)),\(number($0.upper))]" }
                     .joined(separator: ",") + "]")
         }
         if isClassAgnostic { fields.append("\"class_agnostic\":true") }
-        if let categoryIDs { fields.append("\"classes\":[" + categoryIDs.map(String.init).joined(separator: ",") + "]") }
+        if let categoryIDs {
+            fields.append("\"classes\":[" + categoryIDs.map(String.init).joined(separator: ",") + "]")
+        }
         if let imagesWhere { fields.append("\"images_where\":" + string(imagesWhere)) }
         fields.append("\"iou\":[" + iouThresholds.map(number).joined(separator: ",") + "]")
         if !maxDetections.isEmpty {

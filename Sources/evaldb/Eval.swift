@@ -8,15 +8,21 @@ extension EvaluationProtocol: ExpressibleByArgument {}
 struct ProtocolOptions: ParsableArguments {
     @Option(help: "coco, voc07, voc12 or visdrone (default: the dataset's protocol).")
     var `protocol`: EvaluationProtocol?
-    @Option(help: ArgumentHelp("IoU thresholds: start:stop:step (as numpy linspace) or a list.", valueName: "0.5:0.95:0.05"))
+    @Option(
+        help: ArgumentHelp("IoU thresholds: start:stop:step (as numpy linspace) or a list.", valueName: "0.5:0.95:0.05")
+    )
     var iou: String?
-    @Option(name: .customLong("max-dets"), help: ArgumentHelp("Detections per image (coco, visdrone).", valueName: "1,10,100"))
+    @Option(
+        name: .customLong("max-dets"),
+        help: ArgumentHelp("Detections per image (coco, visdrone).", valueName: "1,10,100"))
     var maxDets: String?
     @Option(help: ArgumentHelp("Area ranges (coco).", valueName: "all=0:1e10,small=0:1024,..."))
     var areaRanges: String?
     @Option(help: "Drop detections scoring below this.") var scoreThreshold: Double?
     @Option(help: ArgumentHelp("Evaluate only these classes (names or ids).", valueName: "a,b")) var classes: String?
-    @Option(help: ArgumentHelp("Evaluate only the images matching this SQL condition over images' columns.", valueName: "sql"))
+    @Option(
+        help: ArgumentHelp(
+            "Evaluate only the images matching this SQL condition over images' columns.", valueName: "sql"))
     var imagesWhere: String?
     @Flag(help: "Treat all classes as one (coco).") var classAgnostic = false
 
@@ -65,7 +71,8 @@ struct Eval: ParsableCommand {
                 Console.err(
                     outcome.wasReused
                         ? "\(name): reused the stored evaluation"
-                        : "\(name): " + outcome.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }
+                        : "\(name): "
+                            + outcome.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }
                             .joined(separator: ", "))
             }
             reports.append(try EvaluationReport(outcome: outcome, database: db))

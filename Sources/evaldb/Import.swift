@@ -84,7 +84,10 @@ struct Import: ParsableCommand {
             let request = EvaluationRequest(
                 evaluationProtocol: EvaluationProtocol(rawValue: result.dataset.defaultProtocol) ?? .coco)
             let outcome = try EvaluationService(db).evaluate(runName: runName, request: request)
-            Console.out("\n" + EvaluationRendering.summaryText(try EvaluationReport(outcome: outcome, database: db), markdown: false))
+            Console.out(
+                "\n"
+                    + EvaluationRendering.summaryText(
+                        try EvaluationReport(outcome: outcome, database: db), markdown: false))
         }
     }
 }

@@ -265,8 +265,10 @@ import Testing
         let unsized = DatasetCatalog(
             name: "toy", format: .coco, images: [.init(id: 1, fileName: "a.jpg", width: 0, height: 0)],
             categories: catalog.categories, largestGroundTruthCoordinate: 600)
-        let input = batch([(.name("a"), .id(1), 0.9, [0.5, 0.5, 0.2, 0.2])], encoding: .normalizedCenter, format: .yolo)
-        let finding = try #require(DetectionDiagnosis.diagnose(input, against: unsized).report.finding("normalized-without-size"))
+        let input = batch(
+            [(.name("a"), .id(1), 0.9, [0.5, 0.5, 0.2, 0.2])], encoding: .normalizedCenter, format: .yolo)
+        let finding = try #require(
+            DetectionDiagnosis.diagnose(input, against: unsized).report.finding("normalized-without-size"))
         #expect(finding.severity == .fatal)
         #expect(finding.examples == ["dets.json:2: image 'a' has no size in the dataset"])
     }

@@ -86,7 +86,8 @@ import Testing
         #expect(imported.stdout.contains("protocol visdrone"))
         let result = try cli.run(["eval", run, "--format", "json"])
         let metrics = try #require(try json(result.stdout)["metrics"] as? [String: Any])
-        let expected = try String(contentsOfFile: CLI.fixture("visdrone-synth/expected-official-\(run).txt"), encoding: .utf8)
+        let expected = try String(
+            contentsOfFile: CLI.fixture("visdrone-synth/expected-official-\(run).txt"), encoding: .utf8)
         for line in expected.split(separator: "\n") {
             let parts = line.split(separator: " ")
             let value = try #require(Double(parts[1])) / 100
@@ -102,7 +103,8 @@ import Testing
                 .status == 0)
         let source = CLI.fixtures.appendingPathComponent("padilla-review-toyexample/dets_classname_abs_xyx2y2")
         var lines: [String] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: source.path).sorted() where file.hasSuffix(".txt") {
+        for file in try FileManager.default.contentsOfDirectory(atPath: source.path).sorted()
+        where file.hasSuffix(".txt") {
             let text = try String(contentsOf: source.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(whereSeparator: \.isNewline) {
                 let f = line.split(separator: " ")
@@ -113,13 +115,17 @@ import Testing
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         #expect(try cli.run(["import", "cats", folder, "--dataset", "toy", "--no-eval"]).status == 0)
         let expected = try json(
-            String(contentsOfFile: CLI.fixture("padilla-review-toyexample/expected-voc-pyfasterrcnn.json"), encoding: .utf8))
+            String(
+                contentsOfFile: CLI.fixture("padilla-review-toyexample/expected-voc-pyfasterrcnn.json"), encoding: .utf8
+            ))
         let results = try #require(expected["results"] as? [String: [String: [String: Any]]])
         for (iou, byMetric) in results {
             let threshold = String(iou.dropFirst(4))
             for (name, protocolName) in [("voc07_11point", "voc07"), ("voc10_allpoint", "voc12")] {
                 let reference = try #require(byMetric[name]?["mAP"] as? Double)
-                let result = try cli.run(["eval", "cats", "--protocol", protocolName, "--iou", threshold, "--format", "json"])
+                let result = try cli.run([
+                    "eval", "cats", "--protocol", protocolName, "--iou", threshold, "--format", "json",
+                ])
                 #expect(result.status == 0, "\(result.stderr)")
                 let metrics = try #require(try json(result.stdout)["metrics"] as? [String: Any])
                 #expect(close(number(metrics["mAP"]), reference, 1e-9), "\(protocolName) at \(threshold)")
@@ -133,8 +139,10 @@ import Testing
         #expect(
             try cli.run(["dataset", "import", "c", CLI.fixture("detectron2-coco-2img/gt.json")]).status == 0)
         #expect(
-            try cli.run(["import", "r", CLI.fixture("detectron2-coco-2img/dt_bbox.json"), "--dataset", "c", "--no-eval"])
-                .status == 0)
+            try cli.run([
+                "import", "r", CLI.fixture("detectron2-coco-2img/dt_bbox.json"), "--dataset", "c", "--no-eval",
+            ])
+            .status == 0)
         let badIoU = try cli.run(["eval", "r", "--iou", "0.5:x"])
         #expect(badIoU.status == 1)
         #expect(badIoU.stderr.contains("--iou '0.5:x': expected"))
@@ -149,5 +157,30 @@ import Testing
         #expect(images.stderr.contains("--images-where"))
         let count = try cli.run(["sql", "SELECT count(*) FROM evaluations", "--format", "csv"])
         #expect(count.stdout.hasSuffix("\n0\n"))
+    }
+}
+
+/// The packed copy of a run's detections never serves stale data.
+@Suite struct RunColumnsEndToEndTests {
+    @Test func editingDetectionsDropsThePackedCopyAndEvaluationFollowsTheTable() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["dataset", "import", "c", CLI.fixture("detectron2-coco-2img/gt.json")]).status == 0)
+        #expect(
+            try cli.run([
+                "import", "r", CLI.fixture("detectron2-coco-2img/dt_bbox.json"), "--dataset", "c", "--no-eval",
+            ])
+            .status == 0)
+        let packed = try cli.run(["sql", "SELECT count(*) FROM run_columns", "--format", "csv"])
+        #expect(packed.stdout.hasSuffix("\n1\n"))
+        let before = try cli.run(["eval", "r", "--format", "json"])
+        // Move every detection far away: nothing can match any more.
+        #expect(try cli.run(["sql", "UPDATE detections SET x = x + 5000", "--write"]).status == 0)
+        let dropped = try cli.run(["sql", "SELECT count(*) FROM run_columns", "--format", "csv"])
+        #expect(dropped.stdout.hasSuffix("\n0\n"))
+        let after = try cli.run(["eval", "r", "--format", "json", "--force"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stdout != before.stdout)
+        #expect(after.stdout.contains("\"AP\": 0.0,"))
     }
 }

@@ -20,7 +20,8 @@ import Testing
 
         let run = try cli.run(["import", "r1", dets, "--dataset", "fake100", "--tag", "arch=fake", "--param", "lr=0.1"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.hasPrefix("Imported run 'r1' on dataset 'fake100': 734 detections, format coco (detected).\n"))
+        #expect(
+            run.stdout.hasPrefix("Imported run 'r1' on dataset 'fake100': 734 detections, format coco (detected).\n"))
 
         let datasets = try cli.run(["datasets", "--format", "json"])
         let list = try #require(try JSONSerialization.jsonObject(with: Data(datasets.stdout.utf8)) as? [[String: Any]])
@@ -179,7 +180,8 @@ import Testing
         }
         let run = try cli.run(["import", "A", CLI.fixture("visdrone-synth/results-A"), "--dataset", "vd"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.hasPrefix("Imported run 'A' on dataset 'vd': \(rows) detections, format visdrone (detected).\n"))
+        #expect(
+            run.stdout.hasPrefix("Imported run 'A' on dataset 'vd': \(rows) detections, format visdrone (detected).\n"))
     }
 
     @Test func vocXmlAndVocResultFiles() throws {

@@ -24,8 +24,9 @@ public enum GroundTruthDiagnosis {
             largest = max(largest, box.x + box.width, box.y + box.height)
             if box.width <= 0 || box.height <= 0 { emptyBox.record("\(place)box \(text)") }
             let image = dataset.images[box.imageIndex]
-            if image.width > 0 && image.height > 0, box.x < -1 || box.y < -1 || box.x + box.width > Double(image.width) + 1
-                || box.y + box.height > Double(image.height) + 1
+            if image.width > 0 && image.height > 0,
+                box.x < -1 || box.y < -1 || box.x + box.width > Double(image.width) + 1
+                    || box.y + box.height > Double(image.height) + 1
             {
                 outside.record("\(place)box \(text) on \(image.fileName) (\(image.width)x\(image.height))")
             }
@@ -45,7 +46,7 @@ public enum GroundTruthDiagnosis {
                     summary:
                         "\(plural(badImages.count, "image")) \(badImages.count == 1 ? "has" : "have") no size (width and height): checks against the image bounds are skipped there, and normalized detections cannot be scaled",
                     count: badImages.count, examples: badImages.examples,
-                        fix: "give the real sizes (COCO `width`/`height`, or --sizes images.csv)"))
+                    fix: "give the real sizes (COCO `width`/`height`, or --sizes images.csv)"))
         }
         if nonFinite.count > 0 {
             findings.append(

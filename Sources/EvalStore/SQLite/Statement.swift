@@ -163,3 +163,15 @@ extension Statement {
         sqlite3_reset(handle)
     }
 }
+
+extension Statement {
+    /// Calls `body` with the bytes of a 0-based BLOB column of the current row, without copying them.
+    /// The buffer is valid only inside `body`.
+    public func withBlob<T>(at index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let count = Int(sqlite3_column_bytes(handle, index))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, index) else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        return try body(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

@@ -35,7 +35,8 @@ struct EvaluationReport {
         metrics = try store.metrics(evaluationID: id)
         settings = ProtocolSettingsSummary(json: parametersJSON)
         let names = Dictionary(uniqueKeysWithValues: outcome.categories.map { ($0.id, $0.name) })
-        let counts = Dictionary(uniqueKeysWithValues: try store.classCounts(evaluationID: id).map { ($0.categoryID, $0) })
+        let counts = Dictionary(
+            uniqueKeysWithValues: try store.classCounts(evaluationID: id).map { ($0.categoryID, $0) })
         var rows: [Int64: [(String, Double?)]] = [:]
         var order: [Int64] = []
         for metric in try store.classMetrics(evaluationID: id) {
@@ -138,7 +139,8 @@ enum EvaluationRendering {
             fields += row.values.map { "\(Renderer.jsonString($0.name)): \(number($0.value))" }
             if let counts = row.counts {
                 fields += [
-                    "\"n_gt\": \(counts.groundTruth)", "\"n_det\": \(counts.detections)", "\"tp\": \(counts.truePositives)",
+                    "\"n_gt\": \(counts.groundTruth)", "\"n_det\": \(counts.detections)",
+                    "\"tp\": \(counts.truePositives)",
                     "\"fp\": \(counts.falsePositives)", "\"fn\": \(counts.falseNegatives)",
                 ]
             }
@@ -221,8 +223,11 @@ enum EvaluationRendering {
         let rows: [[ResultTable.Cell]] = report.classes.map { row in
             let counts = row.counts
             var cells: [ResultTable.Cell] = [.integer(row.id), .text(row.name)]
-            cells += [counts?.groundTruth, counts?.detections, counts?.truePositives, counts?.falsePositives, counts?.falseNegatives]
-                .map { $0.map { .integer(Int64($0)) } ?? .null }
+            cells += [
+                counts?.groundTruth, counts?.detections, counts?.truePositives, counts?.falsePositives,
+                counts?.falseNegatives,
+            ]
+            .map { $0.map { .integer(Int64($0)) } ?? .null }
             let values = Dictionary(row.values.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
             cells += metricNames.map { name in (values[name] ?? nil).map { .text(fixed($0)) } ?? .null }
             return cells
