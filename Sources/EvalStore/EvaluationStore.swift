@@ -157,40 +157,41 @@ public struct EvaluationStore {
             ])
             try counts.run()
         }
-        let point = try database.prepare(
-            """
-            INSERT INTO pr_points (evaluation_id, category_id, iou, recall_index, recall, precision, score)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
-        point.bind(int64: id, at: 1)
+        let points = try BulkInsert(
+            database, table: "pr_points",
+            columns: ["evaluation_id", "category_id", "iou", "recall_index", "recall", "precision", "score"],
+            total: record.prPoints.count)
         for item in record.prPoints {
-            point.bind(int64: item.categoryID, at: 2)
-            point.bind(double: item.iou, at: 3)
-            point.bind(int64: Int64(item.recallIndex), at: 4)
-            point.bind(double: item.recall, at: 5)
-            try point.bind(item.precision.sqlValue, at: 6)
-            try point.bind(item.score.sqlValue, at: 7)
-            try point.stepToCompletion()
+            try points.row { statement, base in
+                statement.bind(int64: id, at: base + 1)
+                statement.bind(int64: item.categoryID, at: base + 2)
+                statement.bind(double: item.iou, at: base + 3)
+                statement.bind(int64: Int64(item.recallIndex), at: base + 4)
+                statement.bind(double: item.recall, at: base + 5)
+                try statement.bind(item.precision.sqlValue, at: base + 6)
+                try statement.bind(item.score.sqlValue, at: base + 7)
+            }
         }
-        let match = try database.prepare(
-            """
-            INSERT INTO matches (evaluation_id, run_id, image_id, seq, tp_mask, ignored_mask, gt_50, iou_50, gt_75,
-                                 iou_75)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        match.bind(int64: id, at: 1)
-        match.bind(int64: runID, at: 2)
         let m = record.matches
+        let matches = try BulkInsert(
+            database, table: "matches",
+            columns: [
+                "evaluation_id", "run_id", "image_id", "seq", "tp_mask", "ignored_mask", "gt_50", "iou_50", "gt_75",
+                "iou_75",
+            ], total: m.seq.count)
         for i in m.seq.indices {
-            match.bind(int64: m.imageRowID[i], at: 3)
-            match.bind(int64: m.seq[i], at: 4)
-            match.bind(int64: m.truePositiveMask[i], at: 5)
-            match.bind(int64: m.ignoredMask[i], at: 6)
-            try match.bind(m.groundTruth50[i].sqlValue, at: 7)
-            try match.bind(m.iou50[i].sqlValue, at: 8)
-            try match.bind(m.groundTruth75[i].sqlValue, at: 9)
-            try match.bind(m.iou75[i].sqlValue, at: 10)
-            try match.stepToCompletion()
+            try matches.row { statement, base in
+                statement.bind(int64: id, at: base + 1)
+                statement.bind(int64: runID, at: base + 2)
+                statement.bind(int64: m.imageRowID[i], at: base + 3)
+                statement.bind(int64: m.seq[i], at: base + 4)
+                statement.bind(int64: m.truePositiveMask[i], at: base + 5)
+                statement.bind(int64: m.ignoredMask[i], at: base + 6)
+                try statement.bind(m.groundTruth50[i].sqlValue, at: base + 7)
+                try statement.bind(m.iou50[i].sqlValue, at: base + 8)
+                try statement.bind(m.groundTruth75[i].sqlValue, at: base + 9)
+                try statement.bind(m.iou75[i].sqlValue, at: base + 10)
+            }
         }
         return id
     }

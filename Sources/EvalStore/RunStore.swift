@@ -112,21 +112,23 @@ public struct RunStore {
                 try statement.run()
             }
         }
-        let statement = try database.prepare(
-            "INSERT INTO detections (run_id, seq, image_id, category_id, score, x, y, w, h) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        statement.bind(int64: runID, at: 1)
+        let insert = try BulkInsert(
+            database, table: "detections",
+            columns: ["run_id", "seq", "image_id", "category_id", "score", "x", "y", "w", "h"],
+            total: detections.count)
         let boxes = detections.boxes
         for i in 0..<detections.count {
-            statement.bind(int64: Int64(detections.row[i]), at: 2)
-            statement.bind(int64: imageRowIDs[Int(boxes.image[i])], at: 3)
-            statement.bind(int64: boxes.category[i], at: 4)
-            statement.bind(double: boxes.score[i], at: 5)
-            statement.bind(double: boxes.x[i], at: 6)
-            statement.bind(double: boxes.y[i], at: 7)
-            statement.bind(double: boxes.width[i], at: 8)
-            statement.bind(double: boxes.height[i], at: 9)
-            try statement.stepToCompletion()
+            try insert.row { statement, base in
+                statement.bind(int64: runID, at: base + 1)
+                statement.bind(int64: Int64(detections.row[i]), at: base + 2)
+                statement.bind(int64: imageRowIDs[Int(boxes.image[i])], at: base + 3)
+                statement.bind(int64: boxes.category[i], at: base + 4)
+                statement.bind(double: boxes.score[i], at: base + 5)
+                statement.bind(double: boxes.x[i], at: base + 6)
+                statement.bind(double: boxes.y[i], at: base + 7)
+                statement.bind(double: boxes.width[i], at: base + 8)
+                statement.bind(double: boxes.height[i], at: base + 9)
+            }
         }
         // The packed copy is in seq order: write it when the rows are exactly seq 0..<count (always, since an
         // import with unresolved rows is refused).

@@ -151,3 +151,22 @@ import Testing
         }
     }
 }
+
+@Suite struct BulkInsertTests {
+    @Test(arguments: [0, 1, 63, 64, 65, 130, 1000])
+    func insertsEveryRowInOrder(total: Int) throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (i INTEGER, x REAL) STRICT")
+        let insert = try BulkInsert(db, table: "t", columns: ["i", "x"], total: total, rowsPerStatement: 64)
+        for i in 0..<total {
+            try insert.row { statement, base in
+                statement.bind(int64: Int64(i), at: base + 1)
+                statement.bind(double: Double(i) / 4, at: base + 2)
+            }
+        }
+        let rows = try db.fetchAll("SELECT i, x FROM t ORDER BY rowid")
+        #expect(rows.count == total)
+        #expect(rows.map { $0[0].int ?? -1 } == Array(0..<total))
+        #expect(rows.map { $0[1].double ?? -1 } == (0..<total).map { Double($0) / 4 })
+    }
+}
