@@ -90,6 +90,14 @@ struct FindingCounter {
         count += 1
         if examples.count < limit { examples.append(example()) }
     }
+
+    /// The finding for what was counted, with its count and examples; none when nothing was counted.
+    func finding(code: String, severity: Severity, summary: @autoclosure () -> String, fix: String?) -> [Finding] {
+        guard count > 0 else { return [] }
+        return [
+            Finding(code: code, severity: severity, summary: summary(), count: count, examples: examples, fix: fix)
+        ]
+    }
 }
 
 /// Formats a number for a message: integers without a fraction, others with 6 significant digits.

@@ -118,33 +118,24 @@ struct GeometryCheck {
         }
 
         let total = resolved.count
-        if nonFiniteBox.count > 0 {
-            findings.append(
-                Finding(
-                    code: "non-finite-box", severity: .fatal,
-                    summary:
-                        "\(plural(nonFiniteBox.count, "detection")) \(nonFiniteBox.count == 1 ? "has" : "have") NaN or infinite box coordinates",
-                    count: nonFiniteBox.count, examples: nonFiniteBox.examples,
-                    fix: "fix the exporter: such boxes cannot be matched or ranked"))
-        }
-        if nonFiniteScore.count > 0 {
-            findings.append(
-                Finding(
-                    code: "non-finite-score", severity: .fatal,
-                    summary:
-                        "\(plural(nonFiniteScore.count, "detection")) \(nonFiniteScore.count == 1 ? "has" : "have") a NaN or infinite score",
-                    count: nonFiniteScore.count, examples: nonFiniteScore.examples,
-                    fix: "fix the exporter: detections are ranked by score"))
-        }
-        if unsized.count > 0 {
-            findings.append(
-                Finding(
-                    code: "normalized-without-size", severity: .fatal,
-                    summary:
-                        "\(plural(unsized.count, "detection")) with normalized coordinates \(unsized.count == 1 ? "is" : "are") on images without a size: they cannot be converted to pixels",
-                    count: unsized.count, examples: unsized.examples,
-                    fix: "import the dataset with image sizes (COCO width/height, or --sizes)"))
-        }
+        findings.append(
+            contentsOf: nonFiniteBox.finding(
+                code: "non-finite-box", severity: .fatal,
+                summary:
+                    "\(plural(nonFiniteBox.count, "detection")) \(nonFiniteBox.count == 1 ? "has" : "have") NaN or infinite box coordinates",
+                fix: "fix the exporter: such boxes cannot be matched or ranked"))
+        findings.append(
+            contentsOf: nonFiniteScore.finding(
+                code: "non-finite-score", severity: .fatal,
+                summary:
+                    "\(plural(nonFiniteScore.count, "detection")) \(nonFiniteScore.count == 1 ? "has" : "have") a NaN or infinite score",
+                fix: "fix the exporter: detections are ranked by score"))
+        findings.append(
+            contentsOf: unsized.finding(
+                code: "normalized-without-size", severity: .fatal,
+                summary:
+                    "\(plural(unsized.count, "detection")) with normalized coordinates \(unsized.count == 1 ? "is" : "are") on images without a size: they cannot be converted to pixels",
+                fix: "import the dataset with image sizes (COCO width/height, or --sizes)"))
         var conventionFound = false
         let imageSizes = catalog.images.first.map { "e.g. \($0.width)x\($0.height)" } ?? ""
         if encoding != .normalizedCenter && !options.isNormalized && finiteRows > 0 && largestCoordinate <= 1.0
@@ -214,15 +205,12 @@ struct GeometryCheck {
                         "clip boxes to the image in the exporter; if most boxes are affected, check the box format and image sizes"
                 ))
         }
-        if negativeScore.count > 0 {
-            findings.append(
-                Finding(
-                    code: "negative-score", severity: .warning,
-                    summary:
-                        "\(plural(negativeScore.count, "detection")) \(negativeScore.count == 1 ? "has" : "have") a negative score",
-                    count: negativeScore.count, examples: negativeScore.examples,
-                    fix: "scores should be confidences; check that the exporter writes probabilities, not logits"))
-        }
+        findings.append(
+            contentsOf: negativeScore.finding(
+                code: "negative-score", severity: .warning,
+                summary:
+                    "\(plural(negativeScore.count, "detection")) \(negativeScore.count == 1 ? "has" : "have") a negative score",
+                fix: "scores should be confidences; check that the exporter writes probabilities, not logits"))
         if total > 1 && allScoresEqual, let score = firstScore {
             findings.append(
                 Finding(
@@ -232,15 +220,12 @@ struct GeometryCheck {
                     count: total, examples: [],
                     fix: "export the model's confidence for each detection"))
         }
-        if duplicates.count > 0 {
-            findings.append(
-                Finding(
-                    code: "duplicate-detections", severity: .warning,
-                    summary:
-                        "\(plural(duplicates.count, "detection")) \(duplicates.count == 1 ? "repeats" : "repeat") an earlier detection exactly (same image, class, box and score); each copy counts as a false positive",
-                    count: duplicates.count, examples: duplicates.examples,
-                    fix: "remove the duplicates (was the same output written twice?)"))
-        }
+        findings.append(
+            contentsOf: duplicates.finding(
+                code: "duplicate-detections", severity: .warning,
+                summary:
+                    "\(plural(duplicates.count, "detection")) \(duplicates.count == 1 ? "repeats" : "repeat") an earlier detection exactly (same image, class, box and score); each copy counts as a false positive",
+                fix: "remove the duplicates (was the same output written twice?)"))
     }
 }
 

@@ -39,15 +39,12 @@ public enum GroundTruthDiagnosis {
         for image in dataset.images where image.width <= 0 || image.height <= 0 {
             badImages.record("image \(image.id) \(image.fileName): \(image.width)x\(image.height)")
         }
-        if badImages.count > 0 {
-            findings.append(
-                Finding(
-                    code: "image-size", severity: .warning,
-                    summary:
-                        "\(plural(badImages.count, "image")) \(badImages.count == 1 ? "has" : "have") no size (width and height): checks against the image bounds are skipped there, and normalized detections cannot be scaled",
-                    count: badImages.count, examples: badImages.examples,
-                    fix: "give the real sizes (COCO `width`/`height`, or --sizes images.csv)"))
-        }
+        findings.append(
+            contentsOf: badImages.finding(
+                code: "image-size", severity: .warning,
+                summary:
+                    "\(plural(badImages.count, "image")) \(badImages.count == 1 ? "has" : "have") no size (width and height): checks against the image bounds are skipped there, and normalized detections cannot be scaled",
+                fix: "give the real sizes (COCO `width`/`height`, or --sizes images.csv)"))
         if nonFinite.count > 0 {
             findings.append(
                 Finding(
@@ -68,15 +65,12 @@ public enum GroundTruthDiagnosis {
                     count: finite, examples: [],
                     fix: "write pixel coordinates (COCO bbox is [x, y, width, height] in pixels)"))
         }
-        if emptyBox.count > 0 {
-            findings.append(
-                Finding(
-                    code: "empty-box", severity: .warning,
-                    summary:
-                        "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero or negative width or height",
-                    count: emptyBox.count, examples: emptyBox.examples,
-                    fix: "remove them or fix their coordinates: they can never be matched"))
-        }
+        findings.append(
+            contentsOf: emptyBox.finding(
+                code: "empty-box", severity: .warning,
+                summary:
+                    "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero or negative width or height",
+                fix: "remove them or fix their coordinates: they can never be matched"))
         if outside.count > 0 && !normalized {
             findings.append(
                 Finding(
@@ -86,24 +80,18 @@ public enum GroundTruthDiagnosis {
                     count: outside.count, examples: outside.examples,
                     fix: "check the image sizes and the box format"))
         }
-        if idZero.count > 0 {
-            findings.append(
-                Finding(
-                    code: "annotation-id-zero", severity: .warning,
-                    summary:
-                        "an annotation has id 0: pycocotools (and evaldb's exact coco protocol) can never match it, so its detection counts as a false positive",
-                    count: idZero.count, examples: idZero.examples,
-                    fix: "number annotations from 1 to get the intended COCO numbers"))
-        }
-        if duplicateIDs.count > 0 {
-            findings.append(
-                Finding(
-                    code: "duplicate-annotation-ids", severity: .warning,
-                    summary:
-                        "\(plural(duplicateIDs.count, "annotation")) \(duplicateIDs.count == 1 ? "reuses" : "reuse") an id already given to another",
-                    count: duplicateIDs.count, examples: duplicateIDs.examples,
-                    fix: "give every annotation its own id: pycocotools keys matches by annotation id"))
-        }
+        findings.append(
+            contentsOf: idZero.finding(
+                code: "annotation-id-zero", severity: .warning,
+                summary:
+                    "an annotation has id 0: pycocotools (and evaldb's exact coco protocol) can never match it, so its detection counts as a false positive",
+                fix: "number annotations from 1 to get the intended COCO numbers"))
+        findings.append(
+            contentsOf: duplicateIDs.finding(
+                code: "duplicate-annotation-ids", severity: .warning,
+                summary:
+                    "\(plural(duplicateIDs.count, "annotation")) \(duplicateIDs.count == 1 ? "reuses" : "reuse") an id already given to another",
+                fix: "give every annotation its own id: pycocotools keys matches by annotation id"))
         let used = Set(dataset.boxes.map(\.categoryID))
         let unused = dataset.categories.filter { !used.contains($0.id) }
         if !unused.isEmpty {
