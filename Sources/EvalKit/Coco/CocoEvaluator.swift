@@ -34,70 +34,58 @@ public enum CocoEvaluator {
         if !parameters.useCategories { categoryIDs = [-1] }
 
         let shape = CocoShape(parameters: parameters, categoryCount: categoryIDs.count)
-        let detectionCount = detections.count
-        var precision = [Double](repeating: -1, count: shape.curveCount)
-        var scores = [Double](repeating: -1, count: shape.curveCount)
-        var recall = [Double](repeating: -1, count: shape.recallCount)
-        var matchedGroundTruth = [Int32](repeating: -1, count: shape.thresholds * detectionCount)
-        var matchedIoU = [Double](repeating: 0, count: shape.thresholds * detectionCount)
-        var isIgnored = [Bool](repeating: false, count: shape.thresholds * detectionCount)
-        var isEvaluated = [Bool](repeating: false, count: detectionCount)
-        var countColumns = [Int](repeating: 0, count: CocoUnitCounts.width * grouping.unitCount)
-
-        precision.withUnsafeMutableBufferPointer { precision in
-            scores.withUnsafeMutableBufferPointer { scores in
-                recall.withUnsafeMutableBufferPointer { recall in
-                    matchedGroundTruth.withUnsafeMutableBufferPointer { matchedGroundTruth in
-                        matchedIoU.withUnsafeMutableBufferPointer { matchedIoU in
-                            isIgnored.withUnsafeMutableBufferPointer { isIgnored in
-                                isEvaluated.withUnsafeMutableBufferPointer { isEvaluated in
-                                    countColumns.withUnsafeMutableBufferPointer { countColumns in
-                                        let output = CocoOutput(
-                                            precision: precision.baseAddress!, scores: scores.baseAddress!,
-                                            recall: recall.baseAddress!,
-                                            matchedGroundTruth: matchedGroundTruth.baseAddress!,
-                                            matchedIoU: matchedIoU.baseAddress!, isIgnored: isIgnored.baseAddress!,
-                                            isEvaluated: isEvaluated.baseAddress!,
-                                            counts: countColumns.baseAddress!)
-                                        evaluateUnits(
-                                            groundTruth: groundTruth, detections: detections, grouping: grouping,
-                                            shape: shape, parameters: parameters, output: output)
-                                    }
-                                }
-                            }
-                        }
-                    }
+        let workspace = CocoWorkspace(
+            detectionCount: detections.count, unitCount: grouping.unitCount, thresholds: shape.thresholds)
+        // Every unit writes its whole block of precision and scores; recall stays -1 where there is no ground truth.
+        // Capacities of at least 1 keep the base addresses non-nil when an axis is empty.
+        var scores: [Double] = []
+        var recall: [Double] = []
+        let precision = [Double](unsafeUninitializedCapacity: max(shape.curveCount, 1)) { precision, precisionCount in
+            scores = [Double](unsafeUninitializedCapacity: max(shape.curveCount, 1)) { scores, scoresCount in
+                recall = [Double](unsafeUninitializedCapacity: max(shape.recallCount, 1)) { recall, recallCount in
+                    recall.baseAddress!.initialize(repeating: -1, count: shape.recallCount)
+                    LargeBuffer.preferHugePages(precision.baseAddress!, count: shape.curveCount)
+                    LargeBuffer.preferHugePages(scores.baseAddress!, count: shape.curveCount)
+                    let output = workspace.output(
+                        precision: precision.baseAddress!, scores: scores.baseAddress!, recall: recall.baseAddress!)
+                    evaluateUnits(
+                        detectionCount: detections.count, grouping: grouping, shape: shape, parameters: parameters,
+                        output: output)
+                    recallCount = shape.recallCount
                 }
+                scoresCount = shape.curveCount
             }
+            precisionCount = shape.curveCount
         }
+        let outcomes = workspace.detectionOutcomes()
 
         let t50 = parameters.iouThresholds.firstIndex(of: 0.5) ?? 0
         let counts = categoryIDs.indices.map { unit in
-            CocoUnitCounts.make(
-                categoryID: categoryIDs[unit],
-                iouThreshold: parameters.iouThresholds.isEmpty ? 0.5 : parameters.iouThresholds[t50],
-                columns: countColumns[(unit * CocoUnitCounts.width)...])
+            workspace.counts(
+                unit: unit, categoryID: categoryIDs[unit],
+                iouThreshold: parameters.iouThresholds.isEmpty ? 0.5 : parameters.iouThresholds[t50])
         }
         var result = CocoResult(
             parameters: parameters, categoryIDs: categoryIDs, stats: [], precisionValues: precision,
-            recallValues: recall, scoreValues: scores, matchedGroundTruth: matchedGroundTruth,
-            matchedIoU: matchedIoU, isIgnored: isIgnored, isEvaluated: isEvaluated, counts: counts)
+            recallValues: recall, scoreValues: scores, matchedGroundTruth: outcomes.matchedGroundTruth,
+            matchedIoU: outcomes.matchedIoU, isIgnored: outcomes.isIgnored, isEvaluated: outcomes.isEvaluated,
+            counts: counts)
         result.stats = result.summaryStats()
         return result
     }
 
     /// Runs every unit (category), in parallel when there are several.
     private static func evaluateUnits(
-        groundTruth: EvalGroundTruth, detections: EvalDetections, grouping: CocoGrouping, shape: CocoShape,
-        parameters: CocoParameters, output: CocoOutput
+        detectionCount: Int, grouping: CocoGrouping, shape: CocoShape, parameters: CocoParameters,
+        output: CocoOutput
     ) {
         let work: @Sendable (Int) -> Void = { unit in
             var evaluation = CocoUnitEvaluation(
-                unit: unit, detectionTotal: detections.count, grouping: grouping, shape: shape,
+                unit: unit, detectionTotal: detectionCount, grouping: grouping, shape: shape,
                 parameters: parameters, output: output)
             evaluation.run()
         }
-        if grouping.unitCount > 1 && detections.count > 2_000 {
+        if grouping.unitCount > 1 && detectionCount > 2_000 {
             DispatchQueue.concurrentPerform(iterations: grouping.unitCount, execute: work)
         } else {
             for unit in 0..<grouping.unitCount { work(unit) }
@@ -134,37 +122,5 @@ struct CocoShape: Sendable {
     @inline(__always)
     func recallIndex(t: Int, k: Int, a: Int, m: Int) -> Int {
         ((t * categories + k) * areas + a) * maxDetections + m
-    }
-}
-
-/// Where units write their results. Units write disjoint slots (their own category, their own detections),
-/// which is what makes sharing these pointers across threads sound.
-struct CocoOutput: @unchecked Sendable {
-    let precision: UnsafeMutablePointer<Double>
-    let scores: UnsafeMutablePointer<Double>
-    let recall: UnsafeMutablePointer<Double>
-    let matchedGroundTruth: UnsafeMutablePointer<Int32>
-    let matchedIoU: UnsafeMutablePointer<Double>
-    let isIgnored: UnsafeMutablePointer<Bool>
-    let isEvaluated: UnsafeMutablePointer<Bool>
-    /// `CocoUnitCounts.width` integers per unit.
-    let counts: UnsafeMutablePointer<Int>
-}
-
-/// The per-unit counts as integer columns (ground truth, detections, true and false positives).
-enum CocoUnitCounts {
-    static let width = 4
-
-    static func make(categoryID: Int64, iouThreshold: Double, columns: ArraySlice<Int>) -> CocoCategoryCounts {
-        let base = columns.startIndex
-        let groundTruth = columns[base]
-        let detections = columns[base + 1]
-        let truePositives = columns[base + 2]
-        let falsePositives = columns[base + 3]
-        return CocoCategoryCounts(
-            categoryID: categoryID, iouThreshold: iouThreshold, groundTruth: groundTruth, detections: detections,
-            truePositives: truePositives, falsePositives: falsePositives,
-            falseNegatives: groundTruth - truePositives,
-            ignoredDetections: detections - truePositives - falsePositives)
     }
 }

@@ -8,11 +8,11 @@ struct CocoGrouping: Sendable {
     /// Number of units: one per category, or 1 when class-agnostic.
     var unitCount: Int
     /// Detections in grouped order; detections of unlisted categories or unknown images are left out.
-    var detections = GroupedDetections()
+    var detections: [GroupedDetection]
     /// `detections[detectionStart[u]..<detectionStart[u + 1]]` belongs to unit `u`.
     var detectionStart: [Int]
     /// Ground truth in grouped order; boxes of unlisted categories are left out.
-    var groundTruth = GroupedGroundTruth()
+    var groundTruth: [GroupedBox]
     /// `groundTruth[groundTruthStart[u]..<groundTruthStart[u + 1]]` belongs to unit `u`.
     var groundTruthStart: [Int]
 
@@ -53,141 +53,103 @@ struct CocoGrouping: Sendable {
             primaryCount: useCategories ? categoryCount : rankCount,
             secondary: useCategories ? detectionKeys.image : detectionKeys.category,
             secondaryCount: useCategories ? rankCount : categoryCount)
-        detections = GroupedDetections(input, order: detectionPlan.order, image: detectionKeys.image)
+        detections = Self.scatter(position: detectionPlan.position, count: detectionPlan.count) { index in
+            GroupedDetection(
+                x: input.x[index], y: input.y[index], width: input.width[index], height: input.height[index],
+                score: input.score[index], original: Int32(truncatingIfNeeded: index),
+                image: detectionKeys.image[index])
+        }
         let groundTruthKeys = keys(images: source.image, categories: source.category)
         let groundTruthPlan = Self.plan(
             primary: useCategories ? groundTruthKeys.category : groundTruthKeys.image,
             primaryCount: useCategories ? categoryCount : rankCount,
             secondary: useCategories ? groundTruthKeys.image : groundTruthKeys.category,
             secondaryCount: useCategories ? rankCount : categoryCount)
-        groundTruth = GroupedGroundTruth(source, order: groundTruthPlan.order, image: groundTruthKeys.image)
-        detectionStart = useCategories ? detectionPlan.start : [0, detectionPlan.order.count]
-        groundTruthStart = useCategories ? groundTruthPlan.start : [0, groundTruthPlan.order.count]
+        groundTruth = Self.scatter(position: groundTruthPlan.position, count: groundTruthPlan.count) { index in
+            GroupedBox(
+                x: source.x[index], y: source.y[index], width: source.width[index], height: source.height[index],
+                area: source.area[index], original: Int32(truncatingIfNeeded: index),
+                image: groundTruthKeys.image[index], isCrowd: source.isCrowd[index],
+                hasID: source.annotationID[index] != 0)
+        }
+        detectionStart = useCategories ? detectionPlan.start : [0, detectionPlan.count]
+        groundTruthStart = useCategories ? groundTruthPlan.start : [0, groundTruthPlan.count]
     }
 
-    /// The indexes whose keys are not -1, ordered by (primary, secondary, index): two stable counting sorts,
-    /// least significant key first. Returns them with the start of each primary bucket.
+    /// Where each input row goes when rows are ordered by (primary, secondary, input index), -1 for rows whose
+    /// keys are -1: two stable counting sorts, least significant key first. Returns the positions, the number of
+    /// rows kept and the start of each primary bucket.
     private static func plan(
         primary: [Int32], primaryCount: Int, secondary: [Int32], secondaryCount: Int
-    ) -> (order: [Int32], start: [Int]) {
+    ) -> (position: [Int32], count: Int, start: [Int]) {
         var secondaryStart = [Int](repeating: 0, count: secondaryCount + 1)
+        var primaryStart = [Int](repeating: 0, count: primaryCount + 1)
         var total = 0
         for index in 0..<secondary.count where secondary[index] >= 0 && primary[index] >= 0 {
             secondaryStart[Int(secondary[index]) + 1] += 1
+            primaryStart[Int(primary[index]) + 1] += 1
             total += 1
         }
         for bucket in 0..<secondaryCount { secondaryStart[bucket + 1] += secondaryStart[bucket] }
+        for bucket in 0..<primaryCount { primaryStart[bucket + 1] += primaryStart[bucket] }
         var bySecondary = [Int32](repeating: 0, count: total)
-        var primaryStart = [Int](repeating: 0, count: primaryCount + 1)
         for index in 0..<secondary.count where secondary[index] >= 0 && primary[index] >= 0 {
             let bucket = Int(secondary[index])
             bySecondary[secondaryStart[bucket]] = Int32(truncatingIfNeeded: index)
             secondaryStart[bucket] += 1
-            primaryStart[Int(primary[index]) + 1] += 1
         }
-        for bucket in 0..<primaryCount { primaryStart[bucket + 1] += primaryStart[bucket] }
-        var order = [Int32](repeating: 0, count: total)
+        var position = [Int32](repeating: -1, count: secondary.count)
         var next = primaryStart
         for index in bySecondary {
             let bucket = Int(primary[Int(index)])
-            order[next[bucket]] = index
+            position[Int(index)] = Int32(truncatingIfNeeded: next[bucket])
             next[bucket] += 1
         }
-        return (order, primaryStart)
+        return (position, total, primaryStart)
     }
-}
 
-/// Where each input row goes in grouped order (-1: left out): the inverse of `order`.
-private func groupedPositions(_ order: [Int32], inputCount: Int) -> [Int32] {
-    var position = [Int32](repeating: -1, count: inputCount)
-    for (grouped, index) in order.enumerated() { position[Int(index)] = Int32(truncatingIfNeeded: grouped) }
-    return position
-}
-
-/// Detection columns in grouped order, so that each unit reads a contiguous slice.
-///
-/// Filled by scattering the input in its own order: reads are sequential and writes go to one advancing
-/// stream per category, which is far kinder to the caches than gathering rows category by category.
-struct GroupedDetections: Sendable {
-    var original: [Int32] = []
-    var image: [Int32] = []
-    var x: [Double] = []
-    var y: [Double] = []
-    var width: [Double] = []
-    var height: [Double] = []
-    var score: [Double] = []
-
-    init() {}
-
-    init(_ source: EvalDetections, order: [Int32], image rank: [Int32]) {
-        let count = order.count
-        let position = groupedPositions(order, inputCount: source.count)
-        var original = [Int32](repeating: 0, count: count)
-        var image = [Int32](repeating: 0, count: count)
-        var x = [Double](repeating: 0, count: count)
-        var y = [Double](repeating: 0, count: count)
-        var width = [Double](repeating: 0, count: count)
-        var height = [Double](repeating: 0, count: count)
-        var score = [Double](repeating: 0, count: count)
-        for index in 0..<source.count {
-            let target = Int(position[index])
-            guard target >= 0 else { continue }
-            original[target] = Int32(truncatingIfNeeded: index)
-            image[target] = rank[index]
-            x[target] = source.x[index]
-            y[target] = source.y[index]
-            width[target] = source.width[index]
-            height[target] = source.height[index]
-            score[target] = source.score[index]
+    /// Rows in grouped order, filled by scattering the input in its own order: reads are sequential and writes
+    /// go to one advancing stream per category, which is far kinder to the caches than gathering rows category
+    /// by category.
+    private static func scatter<Row>(position: [Int32], count: Int, row: (Int) -> Row) -> [Row] {
+        [Row](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            LargeBuffer.preferHugePages(base, count: count)
+            for index in 0..<position.count where position[index] >= 0 {
+                (base + Int(position[index])).initialize(to: row(index))
+            }
+            initialized = count
         }
-        (self.original, self.image, self.x, self.y) = (original, image, x, y)
-        (self.width, self.height, self.score) = (width, height, score)
     }
 }
 
-/// Ground-truth columns in grouped order, filled like `GroupedDetections`.
-struct GroupedGroundTruth: Sendable {
-    var original: [Int32] = []
-    var image: [Int32] = []
-    var x: [Double] = []
-    var y: [Double] = []
-    var width: [Double] = []
-    var height: [Double] = []
-    var area: [Double] = []
-    var isCrowd: [Bool] = []
+/// One detection in grouped order: what a unit reads of it, in one record so that grouping writes one place.
+struct GroupedDetection {
+    var x: Double
+    var y: Double
+    var width: Double
+    var height: Double
+    var score: Double
+    /// Index in the input.
+    var original: Int32
+    /// Image rank.
+    var image: Int32
+}
+
+/// One ground-truth box in grouped order.
+struct GroupedBox {
+    var x: Double
+    var y: Double
+    var width: Double
+    var height: Double
+    var area: Double
+    /// Index in the input.
+    var original: Int32
+    /// Image rank.
+    var image: Int32
+    var isCrowd: Bool
     /// Annotation id is not 0: only such boxes can be true positives (pycocotools stores 0 as "no match").
-    var hasID: [Bool] = []
-
-    init() {}
-
-    init(_ source: EvalGroundTruth, order: [Int32], image rank: [Int32]) {
-        let count = order.count
-        let position = groupedPositions(order, inputCount: source.count)
-        var original = [Int32](repeating: 0, count: count)
-        var image = [Int32](repeating: 0, count: count)
-        var x = [Double](repeating: 0, count: count)
-        var y = [Double](repeating: 0, count: count)
-        var width = [Double](repeating: 0, count: count)
-        var height = [Double](repeating: 0, count: count)
-        var area = [Double](repeating: 0, count: count)
-        var isCrowd = [Bool](repeating: false, count: count)
-        var hasID = [Bool](repeating: false, count: count)
-        for index in 0..<source.count {
-            let target = Int(position[index])
-            guard target >= 0 else { continue }
-            original[target] = Int32(truncatingIfNeeded: index)
-            image[target] = rank[index]
-            x[target] = source.x[index]
-            y[target] = source.y[index]
-            width[target] = source.width[index]
-            height[target] = source.height[index]
-            area[target] = source.area[index]
-            isCrowd[target] = source.isCrowd[index]
-            hasID[target] = source.annotationID[index] != 0
-        }
-        (self.original, self.image, self.x, self.y, self.width) = (original, image, x, y, width)
-        (self.height, self.area, self.isCrowd, self.hasID) = (height, area, isCrowd, hasID)
-    }
+    var hasID: Bool
 }
 
 /// Maps category ids to their position in the ascending `categoryIDs`: a table when the ids are dense enough,

@@ -50,6 +50,8 @@ struct CocoUnitEvaluation {
     /// Start of each image's detections, and its image rank.
     var imageStart: [Int] = []
     var imageRank: [Int32] = []
+    /// Matches at area range 0 of the detections that have any, handed to `output.records` at the end.
+    var records = CocoMatchRecords()
 
     init(
         unit: Int, detectionTotal: Int, grouping: CocoGrouping, shape: CocoShape, parameters: CocoParameters,
@@ -79,69 +81,78 @@ struct CocoUnitEvaluation {
         gtImage = memory.make(gtCount, Int32(0))
         groundTruthPerArea = [Int](repeating: 0, count: areaRanges.count)
         for index in 0..<gtCount {
-            let source = gtStart + index
-            gtOriginal[index] = groundTruth.original[source]
-            gtImage[index] = groundTruth.image[source]
-            gtX[index] = groundTruth.x[source]
-            gtY[index] = groundTruth.y[source]
-            gtWidth[index] = groundTruth.width[source]
-            gtHeight[index] = groundTruth.height[source]
-            let area = groundTruth.area[source]
-            gtArea[index] = area
-            let isCrowd = groundTruth.isCrowd[source]
-            gtIsCrowd[index] = isCrowd
-            gtHasID[index] = groundTruth.hasID[source]
-            if !isCrowd {
-                for (a, range) in areaRanges.enumerated() where !range.excludes(area) { groundTruthPerArea[a] += 1 }
+            let box = groundTruth[gtStart + index]
+            gtOriginal[index] = box.original
+            gtImage[index] = box.image
+            gtX[index] = box.x
+            gtY[index] = box.y
+            gtWidth[index] = box.width
+            gtHeight[index] = box.height
+            gtArea[index] = box.area
+            gtIsCrowd[index] = box.isCrowd
+            gtHasID[index] = box.hasID
+            if !box.isCrowd {
+                for (a, range) in areaRanges.enumerated() where !range.excludes(box.area) {
+                    groundTruthPerArea[a] += 1
+                }
             }
         }
 
         let dtStart = grouping.detectionStart[unit]
         let rawCount = grouping.detectionStart[unit + 1] - dtStart
         let detections = grouping.detections
-        dtX = memory.make(rawCount, 0.0)
-        dtY = memory.make(rawCount, 0.0)
-        dtWidth = memory.make(rawCount, 0.0)
-        dtHeight = memory.make(rawCount, 0.0)
-        dtArea = memory.make(rawCount, 0.0)
-        dtScore = memory.make(rawCount, 0.0)
-        dtKey = memory.make(rawCount, UInt64(0))
-        dtOriginal = memory.make(rawCount, Int32(0))
-        dtRank = memory.make(rawCount, Int32(0))
-        truePositiveMask = memory.make(rawCount * areaRanges.count, UInt64(0))
-        countedMask = memory.make(rawCount * areaRanges.count, UInt64(0))
+        dtX = memory.makeUninitialized(rawCount, of: Double.self)
+        dtY = memory.makeUninitialized(rawCount, of: Double.self)
+        dtWidth = memory.makeUninitialized(rawCount, of: Double.self)
+        dtHeight = memory.makeUninitialized(rawCount, of: Double.self)
+        dtArea = memory.makeUninitialized(rawCount, of: Double.self)
+        dtScore = memory.makeUninitialized(rawCount, of: Double.self)
+        dtKey = memory.makeUninitialized(rawCount, of: UInt64.self)
+        dtOriginal = memory.makeUninitialized(rawCount, of: Int32.self)
+        dtRank = memory.makeUninitialized(rawCount, of: Int32.self)
+        truePositiveMask = memory.makeUninitialized(rawCount * areaRanges.count, of: UInt64.self)
+        countedMask = memory.makeUninitialized(rawCount * areaRanges.count, of: UInt64.self)
 
         // pycocotools sorts each image's detections by descending score (stable) and keeps maxDets[-1].
-        let keys = memory.make(rawCount, UInt64(0))
-        let rows = memory.make(rawCount, Int32(0))
+        let keys = memory.makeUninitialized(rawCount, of: UInt64.self)
+        let rows = memory.makeUninitialized(rawCount, of: Int32.self)
         for index in 0..<rawCount {
             rows[index] = Int32(truncatingIfNeeded: index)
-            keys[index] = ScoreOrder.key(detections.score[dtStart + index])
+            keys[index] = ScoreOrder.key(detections[dtStart + index].score)
         }
         let limit = maxDetections[maxDetections.count - 1]
+        var runEnds: [Int] = []
+        var longestRun = 0
         var runStart = 0
         while runStart < rawCount {
-            let rank = detections.image[dtStart + runStart]
+            let rank = detections[dtStart + runStart].image
             var runEnd = runStart + 1
-            while runEnd < rawCount && detections.image[dtStart + runEnd] == rank { runEnd += 1 }
-            ScoreOrder.stableSort(keys: keys + runStart, payload: rows + runStart, count: runEnd - runStart)
+            while runEnd < rawCount && detections[dtStart + runEnd].image == rank { runEnd += 1 }
+            runEnds.append(runEnd)
+            longestRun = max(longestRun, runEnd - runStart)
+            runStart = runEnd
+        }
+        let sortScratch = SortScratch(memory: memory, capacity: longestRun)
+        runStart = 0
+        for runEnd in runEnds {
+            let rank = detections[dtStart + runStart].image
+            ScoreOrder.stableSort(
+                keys: keys + runStart, payload: rows + runStart, count: runEnd - runStart, scratch: sortScratch)
             imageStart.append(detectionCount)
             imageRank.append(rank)
             for position in 0..<min(runEnd - runStart, limit) {
-                let source = dtStart + Int(rows[runStart + position])
+                let detection = detections[dtStart + Int(rows[runStart + position])]
                 let slot = detectionCount
-                let original = detections.original[source]
+                let original = detection.original
                 dtOriginal[slot] = original
                 dtKey[slot] = keys[runStart + position]
                 dtRank[slot] = Int32(truncatingIfNeeded: position)
-                let width = detections.width[source]
-                let height = detections.height[source]
-                dtX[slot] = detections.x[source]
-                dtY[slot] = detections.y[source]
-                dtWidth[slot] = width
-                dtHeight[slot] = height
-                dtArea[slot] = width * height
-                dtScore[slot] = detections.score[source]
+                dtX[slot] = detection.x
+                dtY[slot] = detection.y
+                dtWidth[slot] = detection.width
+                dtHeight[slot] = detection.height
+                dtArea[slot] = detection.width * detection.height
+                dtScore[slot] = detection.score
                 output.isEvaluated[Int(original)] = true
                 detectionCount += 1
             }
@@ -155,6 +166,7 @@ struct CocoUnitEvaluation {
         matchImages()
         accumulate()
         writeCounts()
+        output.records[unit] = records
     }
 
     /// Counts at area range 0, all evaluated detections and the 0.5 threshold (the first when 0.5 is absent).
@@ -171,7 +183,7 @@ struct CocoUnitEvaluation {
                 if isTruePositive { truePositives += 1 } else if isCounted { falsePositives += 1 }
             }
         }
-        let columns = output.counts + unit * CocoUnitCounts.width
+        let columns = output.counts + unit * CocoWorkspace.countsWidth
         columns[0] = groundTruthPerArea.first ?? 0
         columns[1] = detectionCount
         columns[2] = truePositives
@@ -185,8 +197,14 @@ final class CocoArena {
 
     /// A buffer of `count` copies of `value` (at least one element, so that it is never a null pointer).
     func make<Element>(_ count: Int, _ value: Element) -> UnsafeMutablePointer<Element> {
-        let buffer = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+        let buffer = makeUninitialized(count, of: Element.self)
         buffer.initialize(repeating: value, count: max(count, 1))
+        return buffer
+    }
+
+    /// A buffer for `count` values that the caller writes before reading (trivial types only).
+    func makeUninitialized<Element>(_ count: Int, of type: Element.Type) -> UnsafeMutablePointer<Element> {
+        let buffer = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
         blocks.append(UnsafeMutableRawPointer(buffer))
         return buffer
     }

@@ -30,36 +30,31 @@ enum ScoreOrder {
         }
     }
 
-    /// Sorts `keys[0..<count]` ascending with `payload`, ties in their current order, for lists of any length.
-    static func stableSort(keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>, count: Int) {
+    /// Sorts `keys[0..<count]` ascending with `payload`, ties in their current order, for lists of any length;
+    /// `scratch` must hold `count` entries.
+    static func stableSort(
+        keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>, count: Int, scratch: SortScratch
+    ) {
         if count <= 24 {
             insertionSort(keys: keys, payload: payload, count: count)
             return
         }
-        let order = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-        let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-        let sortedKeys = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
-        let sortedPayload = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-        defer {
-            order.deallocate()
-            scratch.deallocate()
-            sortedKeys.deallocate()
-            sortedPayload.deallocate()
-        }
-        stableOrder(keys: keys, count: count, order: order, scratch: scratch)
+        stableOrder(
+            keys: keys, count: count, order: scratch.order, scratch: scratch.spare, histogram: scratch.histogram)
         for index in 0..<count {
-            sortedKeys[index] = keys[Int(order[index])]
-            sortedPayload[index] = payload[Int(order[index])]
+            scratch.keys[index] = keys[Int(scratch.order[index])]
+            scratch.payload[index] = payload[Int(scratch.order[index])]
         }
-        keys.update(from: sortedKeys, count: count)
-        payload.update(from: sortedPayload, count: count)
+        keys.update(from: scratch.keys, count: count)
+        payload.update(from: scratch.payload, count: count)
     }
 
     /// Writes to `order` the positions `0..<count` sorted by ascending `keys`, ties by position: an LSD radix
-    /// sort on 8-bit digits that skips the digits all keys share. `scratch` holds `count` entries.
+    /// sort on 8-bit digits that skips the digits all keys share. `scratch` holds `count` entries, `histogram`
+    /// `histogramSize`.
     static func stableOrder(
         keys: UnsafePointer<UInt64>, count: Int, order: UnsafeMutablePointer<Int32>,
-        scratch: UnsafeMutablePointer<Int32>
+        scratch: UnsafeMutablePointer<Int32>, histogram: UnsafeMutablePointer<Int>
     ) {
         for index in 0..<count { order[index] = Int32(truncatingIfNeeded: index) }
         if count <= 24 {
@@ -75,9 +70,7 @@ enum ScoreOrder {
             }
             return
         }
-        let histogram = UnsafeMutablePointer<Int>.allocate(capacity: 8 * 256)
-        defer { histogram.deallocate() }
-        histogram.initialize(repeating: 0, count: 8 * 256)
+        histogram.update(repeating: 0, count: histogramSize)
         for index in 0..<count {
             let key = keys[index]
             for digit in 0..<8 {
@@ -106,5 +99,25 @@ enum ScoreOrder {
             swap(&source, &target)
         }
         if source != order { order.update(from: source, count: count) }
+    }
+
+    /// Counters `stableOrder` needs: 256 per byte of the key.
+    static let histogramSize = 8 * 256
+}
+
+/// Reusable buffers for `ScoreOrder.stableSort`, for lists of up to `capacity` entries.
+struct SortScratch {
+    let order: UnsafeMutablePointer<Int32>
+    let spare: UnsafeMutablePointer<Int32>
+    let keys: UnsafeMutablePointer<UInt64>
+    let payload: UnsafeMutablePointer<Int32>
+    let histogram: UnsafeMutablePointer<Int>
+
+    init(memory: CocoArena, capacity: Int) {
+        order = memory.makeUninitialized(capacity, of: Int32.self)
+        spare = memory.makeUninitialized(capacity, of: Int32.self)
+        keys = memory.makeUninitialized(capacity, of: UInt64.self)
+        payload = memory.makeUninitialized(capacity, of: Int32.self)
+        histogram = memory.makeUninitialized(ScoreOrder.histogramSize, of: Int.self)
     }
 }
