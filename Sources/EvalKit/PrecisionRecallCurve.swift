@@ -10,7 +10,7 @@ public struct PrecisionRecallCurve: Sendable, Equatable {
     public var score: [Double?]
 
     /// numpy `linspace(0, 1, 101)`, pycocotools' recall thresholds.
-    public static let cocoRecallPoints: [Double] = (0...100).map { $0 == 100 ? 1.0 : Double($0) * 0.01 }
+    public static let cocoRecallPoints: [Double] = CocoParameters.defaultRecallThresholds
 
     /// Samples the curve of detections given in ranking order (score descending, ties in input order):
     /// `outcome` 1 = true positive, 0 = false positive, anything else = not counted (ignored). `positives`

@@ -34,7 +34,8 @@ public struct ProtocolSettings: Sendable, Equatable {
         switch request.evaluationProtocol {
         case .coco:
             iouThresholds = request.iouThresholds ?? SettingsSyntax.linspace(0.5, 0.95, 10)
-            maxDetections = request.maxDetections ?? [1, 10, 100]
+            // pycocotools sorts maxDets.
+            maxDetections = (request.maxDetections ?? [1, 10, 100]).sorted()
             areaRanges = request.areaRanges ?? Self.cocoAreaRanges
         case .voc07, .voc12:
             let thresholds = request.iouThresholds ?? [0.5]
