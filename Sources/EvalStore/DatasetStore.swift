@@ -124,6 +124,14 @@ public struct DatasetStore {
         try database.fetchValue("SELECT count(*) FROM runs WHERE dataset_id = ?", [.integer(datasetID)]).int ?? 0
     }
 
+    /// A dataset's categories, by id.
+    public func categories(datasetID: Int64) throws -> [CategoryRecord] {
+        try database.fetchAll(
+            "SELECT category_id, name, supercategory FROM categories WHERE dataset_id = ? ORDER BY category_id",
+            [.integer(datasetID)]
+        ).map { CategoryRecord(id: $0[0].int64 ?? 0, name: $0[1].string ?? "", supercategory: $0[2].string) }
+    }
+
     /// What the diagnosis needs to know about a stored dataset, and each catalog image's row id
     /// (`imageRowIDs[i]` is the `images.id` of `catalog.images[i]`).
     public func catalog(of dataset: StoredDataset) throws -> (catalog: DatasetCatalog, imageRowIDs: [Int64]) {
@@ -139,10 +147,7 @@ public struct DatasetStore {
                     id: statement.int64(at: 1), fileName: statement.column(2).string ?? "",
                     width: Int(statement.int64(at: 3)), height: Int(statement.int64(at: 4))))
         }
-        let categories = try database.fetchAll(
-            "SELECT category_id, name, supercategory FROM categories WHERE dataset_id = ? ORDER BY category_id",
-            [.integer(dataset.id)]
-        ).map { CategoryRecord(id: $0[0].int64 ?? 0, name: $0[1].string ?? "", supercategory: $0[2].string) }
+        let categories = try categories(datasetID: dataset.id)
         let largest =
             try database.fetchValue(
                 "SELECT max(max(x + w, y + h)) FROM gt_boxes WHERE dataset_id = ?", [.integer(dataset.id)]

@@ -57,7 +57,7 @@ public struct EvaluationService {
         if request.evaluationProtocol == .visdrone && dataset.format != .visdrone {
             throw EvaluationError.protocolNeedsVisDrone(dataset: dataset.name, format: dataset.format.rawValue)
         }
-        let categories = try DatasetStore(database).catalog(of: dataset).catalog.categories
+        let categories = try DatasetStore(database).categories(datasetID: dataset.id)
         let settings = try ProtocolSettings(request: request, categories: categories)
         let parameters = settings.canonicalJSON
         let store = EvaluationStore(database)

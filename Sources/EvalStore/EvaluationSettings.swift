@@ -1,3 +1,5 @@
+public import EvalKit
+
 /// The evaluation protocols evaldb computes.
 public enum EvaluationProtocol: String, CaseIterable, Sendable {
     /// pycocotools COCOeval (bbox).
@@ -10,25 +12,12 @@ public enum EvaluationProtocol: String, CaseIterable, Sendable {
     case visdrone
 }
 
-/// A named area range, inclusive at both ends (pycocotools semantics).
-public struct AreaRangeSetting: Sendable, Equatable {
-    public var name: String
-    public var lower: Double
-    public var upper: Double
-
-    public init(name: String, lower: Double, upper: Double) {
-        self.name = name
-        self.lower = lower
-        self.upper = upper
-    }
-}
-
 /// What the user asked for, before defaults: every field nil means "the protocol's default".
 public struct EvaluationRequest: Sendable, Equatable {
     public var evaluationProtocol: EvaluationProtocol
     public var iouThresholds: [Double]?
     public var maxDetections: [Int]?
-    public var areaRanges: [AreaRangeSetting]?
+    public var areaRanges: [AreaRange]?
     public var scoreThreshold: Double?
     public var classes: [String]?
     public var imagesWhere: String?
@@ -36,7 +25,7 @@ public struct EvaluationRequest: Sendable, Equatable {
 
     public init(
         evaluationProtocol: EvaluationProtocol, iouThresholds: [Double]? = nil, maxDetections: [Int]? = nil,
-        areaRanges: [AreaRangeSetting]? = nil, scoreThreshold: Double? = nil, classes: [String]? = nil,
+        areaRanges: [AreaRange]? = nil, scoreThreshold: Double? = nil, classes: [String]? = nil,
         imagesWhere: String? = nil, isClassAgnostic: Bool = false
     ) {
         self.evaluationProtocol = evaluationProtocol
@@ -52,13 +41,6 @@ public struct EvaluationRequest: Sendable, Equatable {
 
 /// Parsing of the CLI's parameter syntax. Each failure is a message naming the option and the fix.
 public enum SettingsSyntax {
-    /// numpy's `linspace(start, stop, count)`: element i < count-1 is `start + i*step`, the last is `stop`.
-    public static func linspace(_ start: Double, _ stop: Double, _ count: Int) -> [Double] {
-        guard count > 1 else { return count == 1 ? [start] : [] }
-        let step = (stop - start) / Double(count - 1)
-        return (0..<count).map { $0 == count - 1 ? stop : start + Double($0) * step }
-    }
-
     /// `--iou 0.5:0.95:0.05` (start:stop:step, inclusive, as numpy linspace so that the default range is
     /// bit-identical to pycocotools') or `--iou 0.5,0.75`.
     public static func iouThresholds(_ text: String) throws(SettingsError) -> [Double] {
@@ -68,7 +50,7 @@ public enum SettingsSyntax {
                 stop >= start
             else { throw SettingsError(option: "--iou", value: text, expected: "start:stop:step with step > 0") }
             let count = Int(((stop - start) / step).rounded()) + 1
-            return try validated(linspace(start, stop, count), text)
+            return try validated(CocoParameters.linspace(start, stop, count), text)
         }
         let values = text.split(separator: ",").map { Double($0.trimmingCharacters()) }
         guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
@@ -94,8 +76,8 @@ public enum SettingsSyntax {
     }
 
     /// `--area-ranges all=0:1e10,small=0:1024,...`.
-    public static func areaRanges(_ text: String) throws(SettingsError) -> [AreaRangeSetting] {
-        var ranges: [AreaRangeSetting] = []
+    public static func areaRanges(_ text: String) throws(SettingsError) -> [AreaRange] {
+        var ranges: [AreaRange] = []
         for item in text.split(separator: ",") {
             let pair = item.split(separator: "=", maxSplits: 1)
             let bounds = pair.count == 2 ? pair[1].split(separator: ":") : []
@@ -105,7 +87,7 @@ public enum SettingsSyntax {
                 throw SettingsError(
                     option: "--area-ranges", value: text, expected: "name=lower:upper pairs such as small=0:1024")
             }
-            ranges.append(AreaRangeSetting(name: String(pair[0]), lower: lower, upper: upper))
+            ranges.append(AreaRange(name: String(pair[0]), lower: lower, upper: upper))
         }
         guard !ranges.isEmpty else {
             throw SettingsError(option: "--area-ranges", value: text, expected: "name=lower:upper pairs")

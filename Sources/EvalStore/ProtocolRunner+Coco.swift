@@ -17,7 +17,7 @@ extension ProtocolRunner {
         let parameters = CocoParameters(
             iouThresholds: settings.iouThresholds, recallThresholds: CocoParameters.linspace(0, 1, 101),
             maxDetections: settings.maxDetections,
-            areaRanges: settings.areaRanges.map { AreaRange(name: $0.name, lower: $0.lower, upper: $0.upper) },
+            areaRanges: settings.areaRanges,
             useCategories: !settings.isClassAgnostic)
         let result = CocoEvaluator.evaluate(groundTruth, detections, parameters: parameters)
         var record = emptyRecord(context)

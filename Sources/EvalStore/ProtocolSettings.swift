@@ -1,5 +1,5 @@
 import EvalFormats
-import EvalKit
+public import EvalKit
 
 /// A request with the protocol's defaults filled in and validated; its canonical JSON is the cache key.
 public struct ProtocolSettings: Sendable, Equatable {
@@ -8,23 +8,12 @@ public struct ProtocolSettings: Sendable, Equatable {
     /// COCO and VisDrone only (empty for VOC).
     public var maxDetections: [Int]
     /// COCO only (empty for others).
-    public var areaRanges: [AreaRangeSetting]
+    public var areaRanges: [AreaRange]
     public var isClassAgnostic: Bool
     /// The categories evaluated (`--classes`), nil = all.
     public var categoryIDs: [Int64]?
     public var scoreThreshold: Double?
     public var imagesWhere: String?
-
-    /// pycocotools' defaults.
-    public static let cocoAreaRanges = [
-        AreaRangeSetting(name: "all", lower: 0, upper: 1e10),
-        AreaRangeSetting(name: "small", lower: 0, upper: 32 * 32),
-        AreaRangeSetting(name: "medium", lower: 32 * 32, upper: 96 * 96),
-        AreaRangeSetting(name: "large", lower: 96 * 96, upper: 1e10),
-    ]
-
-    /// The VisDrone toolkit's thresholds: the Doubles nearest 0.5, 0.55, ..., 0.95 (MATLAB's colon).
-    public static let visDroneThresholds: [Double] = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
 
     public init(request: EvaluationRequest, categories: [CategoryRecord]) throws {
         evaluationProtocol = request.evaluationProtocol
@@ -33,10 +22,10 @@ public struct ProtocolSettings: Sendable, Equatable {
         isClassAgnostic = request.isClassAgnostic
         switch request.evaluationProtocol {
         case .coco:
-            iouThresholds = request.iouThresholds ?? SettingsSyntax.linspace(0.5, 0.95, 10)
+            iouThresholds = request.iouThresholds ?? CocoParameters.defaultIoUThresholds
             // pycocotools sorts maxDets.
-            maxDetections = (request.maxDetections ?? [1, 10, 100]).sorted()
-            areaRanges = request.areaRanges ?? Self.cocoAreaRanges
+            maxDetections = (request.maxDetections ?? CocoParameters.defaultMaxDetections).sorted()
+            areaRanges = request.areaRanges ?? CocoParameters.defaultAreaRanges
         case .voc07, .voc12:
             let thresholds = request.iouThresholds ?? [0.5]
             guard thresholds.count == 1 else {
@@ -52,8 +41,8 @@ public struct ProtocolSettings: Sendable, Equatable {
             maxDetections = []
             areaRanges = []
         case .visdrone:
-            iouThresholds = request.iouThresholds ?? Self.visDroneThresholds
-            maxDetections = request.maxDetections ?? [1, 10, 100, 500]
+            iouThresholds = request.iouThresholds ?? VisDroneParameters.defaultIoUThresholds
+            maxDetections = request.maxDetections ?? VisDroneParameters.defaultMaxDetections
             areaRanges = []
         }
         if request.areaRanges != nil && request.evaluationProtocol != .coco {
@@ -87,23 +76,7 @@ public struct ProtocolSettings: Sendable, Equatable {
     /// Canonical JSON of the settings, keys sorted, numbers in shortest round-trip form.
     public var canonicalJSON: String {
         func number(_ value: Double) -> String { "\(value)" }
-        func string(_ value: String) -> String {
-            var out = "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default:
-                    if scalar.value < 0x20 {
-                        out += "\\u00" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
-        }
+        let string = JSONText.string
         var fields: [String] = []
         if !areaRanges.isEmpty {
             fields.append(

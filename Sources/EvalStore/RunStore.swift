@@ -83,7 +83,7 @@ public struct RunStore {
             note: row[8].string, createdAt: row[9].string ?? "")
     }
 
-    /// The params (or tags, with `table: "run_tags"`) of a run, sorted by key.
+    /// The params (or, with `tags: true`, the tags) of a run, sorted by key.
     public func keyValues(runID: Int64, tags: Bool) throws -> [(key: String, value: String)] {
         let table = tags ? "run_tags" : "run_params"
         return try database.fetchAll("SELECT key, value FROM \(table) WHERE run_id = ? ORDER BY key", [.integer(runID)])

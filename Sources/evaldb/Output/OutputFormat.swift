@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvalStore
 
 /// The output formats every listing command offers.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
@@ -93,26 +94,7 @@ enum Renderer {
         }
     }
 
-    static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ value: String) -> String { JSONText.string(value) }
 
     static func renderJSON(_ table: ResultTable, lines: Bool) -> String {
         let objects = table.rows.map { row in
