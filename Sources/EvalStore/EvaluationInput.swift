@@ -1,5 +1,18 @@
+import Dispatch
 import EvalFormats
 public import EvalKit
+
+/// A dataset's ground truth and a run's detections, with the row ids that map them back to the store.
+public struct EvaluationInputs {
+    public var groundTruth: EvalGroundTruth
+    /// `images.id` of each image index.
+    public var imageRowIDs: [Int64]
+    /// `gt_boxes.id` of each ground-truth box index.
+    public var boxRowIDs: [Int64]
+    public var detections: EvalDetections
+    /// `detections.seq` of each detection index.
+    public var seq: [Int64]
+}
 
 /// Loads a stored dataset and run into the structure-of-arrays inputs of EvalKit.
 ///
@@ -10,6 +23,59 @@ public struct EvaluationInputLoader {
     public let database: Database
 
     public init(_ database: Database) { self.database = database }
+
+    /// The dataset's ground truth and the run's detections. On a database file, a second read-only
+    /// connection reads the ground truth and checks the run's packed copy against the table while this one
+    /// reads and unpacks the packed copy; the row-by-row path is the fallback.
+    public func inputs(datasetID: Int64, runID: Int64) throws -> EvaluationInputs {
+        let path = database.path
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else {
+            let (groundTruth, imageRowIDs, boxRowIDs) = try groundTruth(datasetID: datasetID)
+            let (detections, seq) = try detections(runID: runID, imageRowIDs: imageRowIDs)
+            return EvaluationInputs(
+                groundTruth: groundTruth, imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, detections: detections,
+                seq: seq)
+        }
+        let count = try detectionCount(runID: runID)
+        let imageRowIDs = try database.fetchAll(
+            "SELECT id FROM images WHERE dataset_id = ? ORDER BY id", [.integer(datasetID)]
+        ).compactMap { $0[0].int64 }
+        let index = ImageIndex(rowIDs: imageRowIDs)
+        // This connection is used by one worker only while the other opens its own.
+        let side = SideLoad(self)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                side.groundTruth = Result {
+                    let other = try Database(path: path, readOnly: true, create: false)
+                    let loaded = try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
+                    let rows = try other.fetchValue(
+                        "SELECT count(*) FROM detections WHERE run_id = ?", [.integer(runID)]
+                    ).int
+                    return (loaded.groundTruth, loaded.imageRowIDs, loaded.boxRowIDs, rows == count)
+                }
+            } else {
+                side.packed = Result { try side.loader.packedColumns(runID: runID, count: count, index: index) }
+            }
+        }
+        guard let loadedGroundTruth = side.groundTruth, let loadedPacked = side.packed else {
+            throw DatabaseError(code: 1, message: "evaluation inputs not read")
+        }
+        let (groundTruth, gtImageRowIDs, boxRowIDs, rowsMatch) = try loadedGroundTruth.get()
+        let packed = try loadedPacked.get()
+        if rowsMatch, gtImageRowIDs == imageRowIDs, let packed {
+            return EvaluationInputs(
+                groundTruth: groundTruth, imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, detections: packed,
+                seq: (0..<Int64(count)).map { $0 })
+        }
+        let (detections, seq) = try rowDetections(runID: runID, count: count, index: ImageIndex(rowIDs: gtImageRowIDs))
+        return EvaluationInputs(
+            groundTruth: groundTruth, imageRowIDs: gtImageRowIDs, boxRowIDs: boxRowIDs, detections: detections,
+            seq: seq)
+    }
+
+    private func detectionCount(runID: Int64) throws -> Int {
+        try database.fetchValue("SELECT detection_count FROM runs WHERE id = ?", [.integer(runID)]).int ?? 0
+    }
 
     /// The dataset's ground truth, with `imageRowIDs[i]` = `images.id` of image `i` and `boxRowIDs[j]` =
     /// `gt_boxes.id` of box `j`.
@@ -68,12 +134,18 @@ public struct EvaluationInputLoader {
     /// A run's detections in `seq` order, images numbered as in `groundTruth(datasetID:)`.
     /// `seq[i]` is the stored `seq` of detection `i`.
     public func detections(runID: Int64, imageRowIDs: [Int64]) throws -> (detections: EvalDetections, seq: [Int64]) {
-        let count =
-            try database.fetchValue("SELECT detection_count FROM runs WHERE id = ?", [.integer(runID)]).int ?? 0
+        let count = try detectionCount(runID: runID)
         let index = ImageIndex(rowIDs: imageRowIDs)
         if let packed = try packedDetections(runID: runID, count: count, index: index) {
             return (packed, (0..<Int64(count)).map { $0 })
         }
+        return try rowDetections(runID: runID, count: count, index: index)
+    }
+
+    /// Reads the run row by row.
+    private func rowDetections(runID: Int64, count: Int, index: ImageIndex) throws -> (
+        detections: EvalDetections, seq: [Int64]
+    ) {
         // Imports number a run's rows 0..<count when nothing was dropped: read in clustered (image, seq)
         // order straight into the slot each seq names. Anything else falls back to ORDER BY seq.
         var detections = EvalDetections()
@@ -118,6 +190,11 @@ public struct EvaluationInputLoader {
     private func packedDetections(runID: Int64, count: Int, index: ImageIndex) throws -> EvalDetections? {
         let rows = try database.fetchValue("SELECT count(*) FROM detections WHERE run_id = ?", [.integer(runID)]).int
         guard rows == count else { return nil }
+        return try packedColumns(runID: runID, count: count, index: index)
+    }
+
+    /// The packed copy when it holds `count` detections, without checking the table.
+    fileprivate func packedColumns(runID: Int64, count: Int, index: ImageIndex) throws -> EvalDetections? {
         let statement = try database.prepare("SELECT count, data FROM run_columns WHERE run_id = ?")
         try statement.bind([.integer(runID)])
         guard try statement.step(), statement.int64(at: 0) == Int64(count) else { return nil }
@@ -141,6 +218,15 @@ public struct EvaluationInputLoader {
         }
         return (detections, seqs)
     }
+}
+
+/// Results of the two halves of `EvaluationInputLoader.inputs`, each written by one worker.
+private final class SideLoad: @unchecked Sendable {
+    let loader: EvaluationInputLoader
+    var groundTruth: Result<(EvalGroundTruth, [Int64], [Int64], Bool), any Error>?
+    var packed: Result<EvalDetections?, any Error>?
+
+    init(_ loader: EvaluationInputLoader) { self.loader = loader }
 }
 
 /// Maps `images.id` row ids to positions, with an array when the ids are contiguous (as imports write them).

@@ -68,9 +68,9 @@ public struct EvaluationService {
                 evaluation: existing, run: run, dataset: dataset, wasReused: true, categories: categories)
         }
         var clock = PhaseClock()
-        let loader = EvaluationInputLoader(database)
-        var (groundTruth, imageRowIDs, boxRowIDs) = try loader.groundTruth(datasetID: dataset.id)
-        var (detections, seq) = try loader.detections(runID: run.id, imageRowIDs: imageRowIDs)
+        let inputs = try EvaluationInputLoader(database).inputs(datasetID: dataset.id, runID: run.id)
+        var (groundTruth, imageRowIDs, boxRowIDs) = (inputs.groundTruth, inputs.imageRowIDs, inputs.boxRowIDs)
+        var (detections, seq) = (inputs.detections, inputs.seq)
         if let filter = request.imagesWhere {
             let keep = try selectedImages(datasetID: dataset.id, filter: filter, imageRowIDs: imageRowIDs)
             (groundTruth, boxRowIDs, detections, seq) = InputSelection.keepImages(

@@ -29,30 +29,35 @@ public struct EvaluationRecord: Sendable {
         public var falseNegatives: Int
     }
 
-    /// One point of an interpolated PR curve.
-    public struct PRPoint: Sendable, Equatable {
+    /// An interpolated PR curve sampled at the 101 recall points `PrecisionRecallCurve.cocoRecallPoints`:
+    /// the precision there and the score of the detection that reaches it (nil where unreached).
+    public struct PRCurve: Sendable, Equatable {
         public var categoryID: Int64
         public var iou: Double
-        public var recallIndex: Int
-        public var recall: Double
-        public var precision: Double?
-        public var score: Double?
+        public var precision: [Double?]
+        public var score: [Double?]
     }
 
-    /// Per-detection outcomes, columns aligned with the run's detections in `seq` order.
+    /// Per-detection outcomes, columns aligned with the evaluated detections in `seq` order.
     public struct Matches: Sendable {
+        /// `detections.seq` of each detection.
         public var seq: [Int64] = []
-        /// `images.id` of each detection (part of the detection's key).
-        public var imageRowID: [Int64] = []
+        /// The detection's image, as an index into `imageRowIDs`.
+        public var image: [Int32] = []
+        /// `images.id` of each image index (ascending).
+        public var imageRowIDs: [Int64] = []
+        /// Bit t set: true positive (ignored) at the t-th IoU threshold.
         public var truePositiveMask: [Int64] = []
         public var ignoredMask: [Int64] = []
-        /// `gt_boxes.id` matched at IoU 0.5 / 0.75, or nil.
-        public var groundTruth50: [Int64?] = []
-        public var iou50: [Double?] = []
-        public var groundTruth75: [Int64?] = []
-        public var iou75: [Double?] = []
+        /// `gt_boxes.id` matched at IoU 0.5 / 0.75, 0 when none (row ids start at 1), and the IoU with it.
+        public var groundTruth50: [Int64] = []
+        public var iou50: [Double] = []
+        public var groundTruth75: [Int64] = []
+        public var iou75: [Double] = []
 
         public init() {}
+
+        public var count: Int { seq.count }
     }
 
     public var protocolName: String
@@ -62,7 +67,7 @@ public struct EvaluationRecord: Sendable {
     public var metrics: [Metric] = []
     public var classMetrics: [ClassMetric] = []
     public var classCounts: [ClassCounts] = []
-    public var prPoints: [PRPoint] = []
+    public var prCurves: [PRCurve] = []
     public var matches = Matches()
 
     public init(protocolName: String, parameters: String, durationMilliseconds: Double) {
@@ -157,42 +162,24 @@ public struct EvaluationStore {
             ])
             try counts.run()
         }
-        let points = try BulkInsert(
-            database, table: "pr_points",
-            columns: ["evaluation_id", "category_id", "iou", "recall_index", "recall", "precision", "score"],
-            total: record.prPoints.count)
-        for item in record.prPoints {
-            try points.row { statement, base in
+        let curves = try BulkInsert(
+            database, table: "pr_curves", columns: ["evaluation_id", "category_id", "iou", "precision", "score"],
+            total: record.prCurves.count)
+        var text = JSONBytes()
+        for curve in record.prCurves {
+            try curves.row { statement, base in
                 statement.bind(int64: id, at: base + 1)
-                statement.bind(int64: item.categoryID, at: base + 2)
-                statement.bind(double: item.iou, at: base + 3)
-                statement.bind(int64: Int64(item.recallIndex), at: base + 4)
-                statement.bind(double: item.recall, at: base + 5)
-                try statement.bind(item.precision.sqlValue, at: base + 6)
-                try statement.bind(item.score.sqlValue, at: base + 7)
+                statement.bind(int64: curve.categoryID, at: base + 2)
+                statement.bind(double: curve.iou, at: base + 3)
+                text.removeAll()
+                text.array(curve.precision)
+                try text.bytes.withUnsafeBufferPointer { try statement.bind(utf8: $0, at: base + 4) }
+                text.removeAll()
+                text.array(curve.score)
+                try text.bytes.withUnsafeBufferPointer { try statement.bind(utf8: $0, at: base + 5) }
             }
         }
-        let m = record.matches
-        let matches = try BulkInsert(
-            database, table: "matches",
-            columns: [
-                "evaluation_id", "run_id", "image_id", "seq", "tp_mask", "ignored_mask", "gt_50", "iou_50", "gt_75",
-                "iou_75",
-            ], total: m.seq.count)
-        for i in m.seq.indices {
-            try matches.row { statement, base in
-                statement.bind(int64: id, at: base + 1)
-                statement.bind(int64: runID, at: base + 2)
-                statement.bind(int64: m.imageRowID[i], at: base + 3)
-                statement.bind(int64: m.seq[i], at: base + 4)
-                statement.bind(int64: m.truePositiveMask[i], at: base + 5)
-                statement.bind(int64: m.ignoredMask[i], at: base + 6)
-                try statement.bind(m.groundTruth50[i].sqlValue, at: base + 7)
-                try statement.bind(m.iou50[i].sqlValue, at: base + 8)
-                try statement.bind(m.groundTruth75[i].sqlValue, at: base + 9)
-                try statement.bind(m.iou75[i].sqlValue, at: base + 10)
-            }
-        }
+        try MatchEncoding.insert(record.matches, evaluationID: id, database: database)
         return id
     }
 

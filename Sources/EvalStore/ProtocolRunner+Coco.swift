@@ -57,15 +57,21 @@ extension ProtocolRunner {
                         value: defined(result.categoryAR(k: k, m: lastM, a: a))))
             }
             for (t, iou) in thresholds.enumerated() {
-                for r in 0..<101 {
+                var curve = EvaluationRecord.PRCurve(
+                    categoryID: category, iou: iou, precision: [], score: [])
+                curve.precision.reserveCapacity(result.recallPointCount)
+                curve.score.reserveCapacity(result.recallPointCount)
+                // pycocotools leaves 0 at recall points the curve never reaches (precision and score): the
+                // precision stays 0, the score becomes nil. A point is reached when the class's final recall
+                // is at least the point (numpy's searchsorted finds an index there).
+                let reached = result.recall(t: t, k: k, a: 0, m: lastM)
+                for r in 0..<result.recallPointCount {
                     let precision = result.precision(t: t, r: r, k: k, a: 0, m: lastM)
-                    let score = result.score(t: t, r: r, k: k, a: 0, m: lastM)
-                    record.prPoints.append(
-                        .init(
-                            categoryID: category, iou: iou, recallIndex: r,
-                            recall: PrecisionRecallCurve.cocoRecallPoints[r], precision: defined(precision),
-                            score: precision < 0 ? nil : score))
+                    curve.precision.append(defined(precision))
+                    let isReached = precision >= 0 && result.parameters.recallThresholds[r] <= reached
+                    curve.score.append(isReached ? result.score(t: t, r: r, k: k, a: 0, m: lastM) : nil)
                 }
+                record.prCurves.append(curve)
             }
         }
         for counts in result.counts {
@@ -75,18 +81,54 @@ extension ProtocolRunner {
                     detections: counts.detections, truePositives: counts.truePositives,
                     falsePositives: counts.falsePositives, falseNegatives: counts.falseNegatives))
         }
-        let n = detections.count
-        fillMatches(
-            &record, detections: detections, context: context,
-            outcome: { t, i in
-                guard result.isEvaluated[i] else { return -1 }
-                if result.isIgnored[t * n + i] { return -1 }
-                return result.matchedGroundTruth[t * n + i] >= 0 ? 1 : 0
-            },
-            matched: { t, i in
-                let box = Int(result.matchedGroundTruth[t * n + i])
-                return box >= 0 ? (box, result.matchedIoU[t * n + i]) : nil
-            })
+        record.matches = cocoMatches(result, detections, context: context)
         return record
+    }
+
+    /// Per-detection masks (a detection outside the evaluation is ignored at every threshold) and the boxes
+    /// matched at 0.5 and 0.75, straight from the result's arrays.
+    static func cocoMatches(_ result: CocoResult, _ detections: EvalDetections, context: ProtocolContext)
+        -> EvaluationRecord.Matches
+    {
+        var m = emptyMatches(detections, context: context)
+        let n = detections.count
+        let thresholds = context.settings.iouThresholds
+        result.isEvaluated.withUnsafeBufferPointer { evaluated in
+            result.isIgnored.withUnsafeBufferPointer { ignored in
+                result.matchedGroundTruth.withUnsafeBufferPointer { matched in
+                    m.truePositiveMask.withUnsafeMutableBufferPointer { tp in
+                        m.ignoredMask.withUnsafeMutableBufferPointer { ignoredMask in
+                            for t in thresholds.indices {
+                                let bit = Int64(1) << Int64(t)
+                                for i in 0..<n {
+                                    if !evaluated[i] || ignored[t * n + i] {
+                                        ignoredMask[i] |= bit
+                                    } else if matched[t * n + i] >= 0 {
+                                        tp[i] |= bit
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        result.matchedGroundTruth.withUnsafeBufferPointer { box in
+            result.matchedIoU.withUnsafeBufferPointer { iou in
+                if let t = thresholds.firstIndex(of: 0.5) {
+                    fillMatched(
+                        UnsafeBufferPointer(rebasing: box[t * n..<(t + 1) * n]),
+                        UnsafeBufferPointer(rebasing: iou[t * n..<(t + 1) * n]), boxRowIDs: context.boxRowIDs,
+                        into: &m.groundTruth50, &m.iou50)
+                }
+                if let t = thresholds.firstIndex(of: 0.75) {
+                    fillMatched(
+                        UnsafeBufferPointer(rebasing: box[t * n..<(t + 1) * n]),
+                        UnsafeBufferPointer(rebasing: iou[t * n..<(t + 1) * n]), boxRowIDs: context.boxRowIDs,
+                        into: &m.groundTruth75, &m.iou75)
+                }
+            }
+        }
+        return m
     }
 }

@@ -38,51 +38,67 @@ enum ProtocolRunner {
         }.map(\.element)
     }
 
-    /// PR points of one class at one threshold from per-detection outcomes (1 TP, 0 FP, else ignored).
-    static func prPoints(
+    /// The PR curve of one class at one threshold from per-detection outcomes (1 TP, 0 FP, else ignored).
+    static func prCurve(
         category: Int64, iou: Double, ranked: [Int], outcome: (Int) -> Int8, positives: Int,
         detections: EvalDetections
-    ) -> [EvaluationRecord.PRPoint] {
+    ) -> EvaluationRecord.PRCurve {
         let curve = PrecisionRecallCurve(
             scores: ranked.map { detections.score[$0] }, outcomes: ranked.map(outcome), positives: positives)
-        return curve.recall.indices.map {
-            EvaluationRecord.PRPoint(
-                categoryID: category, iou: iou, recallIndex: $0, recall: curve.recall[$0],
-                precision: curve.precision[$0], score: curve.score[$0])
+        // As under COCO: precision 0 where the curve never reaches the point, nil only without positives.
+        return EvaluationRecord.PRCurve(
+            categoryID: category, iou: iou,
+            precision: positives > 0 ? curve.precision.map { $0 ?? 0 } : curve.precision,
+            score: curve.score)
+    }
+
+    /// Per-detection matches with empty masks and no matched boxes, for `fill...` to complete.
+    static func emptyMatches(_ detections: EvalDetections, context: ProtocolContext) -> EvaluationRecord.Matches {
+        var m = EvaluationRecord.Matches()
+        let n = detections.count
+        m.seq = context.seq
+        m.image = detections.image
+        m.imageRowIDs = context.imageRowIDs
+        m.truePositiveMask = [Int64](repeating: 0, count: n)
+        m.ignoredMask = [Int64](repeating: 0, count: n)
+        m.groundTruth50 = [Int64](repeating: 0, count: n)
+        m.iou50 = [Double](repeating: 0, count: n)
+        m.groundTruth75 = [Int64](repeating: 0, count: n)
+        m.iou75 = [Double](repeating: 0, count: n)
+        return m
+    }
+
+    /// Sets the masks' bit t from outcomes laid out `[t * n + i]`: 1 TP, -1 ignored, 0 FP.
+    static func fillMasks(_ m: inout EvaluationRecord.Matches, outcomes: [Int8], thresholds: Int) {
+        let n = m.count
+        outcomes.withUnsafeBufferPointer { outcome in
+            m.truePositiveMask.withUnsafeMutableBufferPointer { tp in
+                m.ignoredMask.withUnsafeMutableBufferPointer { ignored in
+                    for t in 0..<thresholds {
+                        let bit = Int64(1) << Int64(t)
+                        for i in 0..<n {
+                            switch outcome[t * n + i] {
+                            case 1: tp[i] |= bit
+                            case -1: ignored[i] |= bit
+                            default: break
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /// Fills `record.matches` from per-threshold outcomes (1 TP, -1 ignored, 0 FP) and matched boxes.
-    static func fillMatches(
-        _ record: inout EvaluationRecord, detections: EvalDetections, context: ProtocolContext,
-        outcome: (_ t: Int, _ i: Int) -> Int8, matched: (_ t: Int, _ i: Int) -> (box: Int, iou: Double)?
+    /// The matched box (an index into the ground truth, -1 none) and IoU of each detection at IoU 0.5 (or
+    /// 0.75), as `gt_boxes.id` (0 none); `keep(i)` false drops a match.
+    static func fillMatched(
+        _ box: UnsafeBufferPointer<Int32>, _ iou: UnsafeBufferPointer<Double>, boxRowIDs: [Int64],
+        into rowIDs: inout [Int64], _ ious: inout [Double], keep: (Int) -> Bool = { _ in true }
     ) {
-        let thresholds = context.settings.iouThresholds
-        let t50 = thresholds.firstIndex(of: 0.5)
-        let t75 = thresholds.firstIndex(of: 0.75)
-        var m = EvaluationRecord.Matches()
-        for i in 0..<detections.count {
-            var tp: Int64 = 0
-            var ignored: Int64 = 0
-            for t in thresholds.indices {
-                switch outcome(t, i) {
-                case 1: tp |= 1 << Int64(t)
-                case -1: ignored |= 1 << Int64(t)
-                default: break
-                }
-            }
-            m.seq.append(context.seq[i])
-            m.imageRowID.append(context.imageRowIDs[Int(detections.image[i])])
-            m.truePositiveMask.append(tp)
-            m.ignoredMask.append(ignored)
-            let at50 = t50.flatMap { matched($0, i) }
-            let at75 = t75.flatMap { matched($0, i) }
-            m.groundTruth50.append(at50.map { context.boxRowIDs[$0.box] })
-            m.iou50.append(at50?.iou)
-            m.groundTruth75.append(at75.map { context.boxRowIDs[$0.box] })
-            m.iou75.append(at75?.iou)
+        for i in 0..<box.count where box[i] >= 0 && keep(i) {
+            rowIDs[i] = boxRowIDs[Int(box[i])]
+            ious[i] = iou[i]
         }
-        record.matches = m
     }
 
     /// Detection indexes per category.
@@ -117,16 +133,30 @@ extension ProtocolRunner {
                     detections: item.detections, truePositives: item.truePositives,
                     falsePositives: item.falsePositives, falseNegatives: item.positives - item.truePositives))
             let ranked = ranking(byCategory[item.categoryID] ?? [], detections)
-            record.prPoints += prPoints(
-                category: item.categoryID, iou: threshold, ranked: ranked, outcome: { result.outcome[$0] },
-                positives: item.positives, detections: detections)
+            record.prCurves.append(
+                prCurve(
+                    category: item.categoryID, iou: threshold, ranked: ranked, outcome: { result.outcome[$0] },
+                    positives: item.positives, detections: detections))
         }
-        fillMatches(
-            &record, detections: detections, context: context, outcome: { _, i in result.outcome[i] },
-            matched: { _, i in
-                let box = Int(result.matchedGroundTruth[i])
-                return box >= 0 && result.outcome[i] != 0 ? (box, result.iou[i]) : nil
-            })
+        var matches = emptyMatches(detections, context: context)
+        fillMasks(&matches, outcomes: result.outcome, thresholds: 1)
+        result.matchedGroundTruth.withUnsafeBufferPointer { box in
+            result.iou.withUnsafeBufferPointer { iou in
+                // A duplicate of a found box is a false positive: it matched nothing.
+                let keep = { (i: Int) in result.outcome[i] != 0 }
+                if threshold == 0.5 {
+                    fillMatched(
+                        box, iou, boxRowIDs: context.boxRowIDs, into: &matches.groundTruth50, &matches.iou50, keep: keep
+                    )
+                }
+                if threshold == 0.75 {
+                    fillMatched(
+                        box, iou, boxRowIDs: context.boxRowIDs, into: &matches.groundTruth75, &matches.iou75, keep: keep
+                    )
+                }
+            }
+        }
+        record.matches = matches
         return record
     }
 
@@ -182,14 +212,16 @@ extension ProtocolRunner {
                     falseNegatives: item.groundTruthCount - tp))
             let ranked = ranking(indexes, detections)
             for t in thresholds.indices {
-                record.prPoints += prPoints(
-                    category: item.categoryID, iou: thresholds[t], ranked: ranked,
-                    outcome: { result.outcome[t * n + $0] }, positives: item.groundTruthCount, detections: detections)
+                record.prCurves.append(
+                    prCurve(
+                        category: item.categoryID, iou: thresholds[t], ranked: ranked,
+                        outcome: { result.outcome[t * n + $0] }, positives: item.groundTruthCount,
+                        detections: detections))
             }
         }
-        fillMatches(
-            &record, detections: detections, context: context, outcome: { t, i in result.outcome[t * n + i] },
-            matched: { _, _ in nil })
+        var matches = emptyMatches(detections, context: context)
+        fillMasks(&matches, outcomes: result.outcome, thresholds: thresholds.count)
+        record.matches = matches
         return record
     }
 }

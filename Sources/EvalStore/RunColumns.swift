@@ -33,20 +33,38 @@ enum RunColumns {
     static func unpack(_ raw: UnsafeRawBufferPointer, count n: Int, index: ImageIndex) -> EvalDetections? {
         guard raw.count == n * 8 * columnCount else { return nil }
         func column<T>(_ column: Int, _ transform: (UInt64) -> T) -> [T] {
-            (0..<n).map { i in
-                transform(
-                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: (column * n + i) * 8, as: UInt64.self)))
+            [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+                for i in 0..<n {
+                    buffer[i] = transform(
+                        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: (column * n + i) * 8, as: UInt64.self)))
+                }
+                initialized = n
             }
+        }
+        /// An 8-byte column copied as is (the file's little-endian layout is the host's).
+        func copied<T: BitwiseCopyable>(_ column: Int, as type: T.Type, _ transform: (UInt64) -> T) -> [T] {
+            #if _endian(little)
+                precondition(MemoryLayout<T>.size == 8)
+                return [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+                    if n > 0 {
+                        UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(
+                            from: raw.baseAddress! + column * n * 8, byteCount: n * 8)
+                    }
+                    initialized = n
+                }
+            #else
+                return column(column, transform)
+            #endif
         }
         var detections = EvalDetections()
         detections.image = column(0) { index.position(of: Int64(bitPattern: $0)) }
         guard !detections.image.contains(where: { $0 < 0 }) else { return nil }
-        detections.category = column(1) { Int64(bitPattern: $0) }
-        detections.score = column(2) { Double(bitPattern: $0) }
-        detections.x = column(3) { Double(bitPattern: $0) }
-        detections.y = column(4) { Double(bitPattern: $0) }
-        detections.width = column(5) { Double(bitPattern: $0) }
-        detections.height = column(6) { Double(bitPattern: $0) }
+        detections.category = copied(1, as: Int64.self) { Int64(bitPattern: $0) }
+        detections.score = copied(2, as: Double.self) { Double(bitPattern: $0) }
+        detections.x = copied(3, as: Double.self) { Double(bitPattern: $0) }
+        detections.y = copied(4, as: Double.self) { Double(bitPattern: $0) }
+        detections.width = copied(5, as: Double.self) { Double(bitPattern: $0) }
+        detections.height = copied(6, as: Double.self) { Double(bitPattern: $0) }
         return detections
     }
 }

@@ -96,6 +96,14 @@ public final class Statement {
         sqlite3_bind_double(handle, index, value)
     }
 
+    /// Binds UTF-8 text from raw bytes (copied by SQLite) without making a `String` (bulk paths).
+    public func bind(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws(DatabaseError) {
+        let code = bytes.withMemoryRebound(to: CChar.self) {
+            sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), transientDestructor)
+        }
+        guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
+    }
+
     /// Runs a statement that returns no rows (or ignores them), then resets it for reuse.
     public func run() throws(DatabaseError) {
         defer { sqlite3_reset(handle) }
