@@ -68,21 +68,8 @@ public struct EvaluationService {
                 evaluation: existing, run: run, dataset: dataset, wasReused: true, categories: categories)
         }
         var clock = PhaseClock()
-        let inputs = try EvaluationInputLoader(database).inputs(datasetID: dataset.id, runID: run.id)
-        var (groundTruth, imageRowIDs, boxRowIDs) = (inputs.groundTruth, inputs.imageRowIDs, inputs.boxRowIDs)
-        var (detections, seq) = (inputs.detections, inputs.seq)
-        if let filter = request.imagesWhere {
-            let keep = try selectedImages(datasetID: dataset.id, filter: filter, imageRowIDs: imageRowIDs)
-            (groundTruth, boxRowIDs, detections, seq) = InputSelection.keepImages(
-                keep, groundTruth, boxRowIDs, detections, seq)
-            imageRowIDs = zip(imageRowIDs, keep).filter(\.1).map(\.0)
-        }
-        (groundTruth, boxRowIDs, detections, seq) = InputSelection.filter(
-            groundTruth, boxRowIDs, detections, seq, categories: settings.categoryIDs,
-            scoreThreshold: request.scoreThreshold)
+        let (groundTruth, detections, context) = try prepare(run: run, dataset: dataset, settings: settings)
         clock.lap("load")
-        let context = ProtocolContext(
-            imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, seq: seq, settings: settings)
         let record = ProtocolRunner.run(groundTruth, detections, context: context)
         clock.lap("compute")
         let evaluationID = try database.transaction {
@@ -99,6 +86,26 @@ public struct EvaluationService {
             evaluation: stored, run: run, dataset: dataset, wasReused: false, categories: categories)
         outcome.timings = clock.phases
         return outcome
+    }
+
+    /// Loads a run's evaluation inputs with `settings`' image, class and score filters applied.
+    func prepare(run: StoredRun, dataset: StoredDataset, settings: ProtocolSettings) throws -> (
+        EvalGroundTruth, EvalDetections, ProtocolContext
+    ) {
+        let inputs = try EvaluationInputLoader(database).inputs(datasetID: dataset.id, runID: run.id)
+        var (groundTruth, imageRowIDs, boxRowIDs) = (inputs.groundTruth, inputs.imageRowIDs, inputs.boxRowIDs)
+        var (detections, seq) = (inputs.detections, inputs.seq)
+        if let filter = settings.imagesWhere {
+            let keep = try selectedImages(datasetID: dataset.id, filter: filter, imageRowIDs: imageRowIDs)
+            (groundTruth, boxRowIDs, detections, seq) = InputSelection.keepImages(
+                keep, groundTruth, boxRowIDs, detections, seq)
+            imageRowIDs = zip(imageRowIDs, keep).filter(\.1).map(\.0)
+        }
+        (groundTruth, boxRowIDs, detections, seq) = InputSelection.filter(
+            groundTruth, boxRowIDs, detections, seq, categories: settings.categoryIDs,
+            scoreThreshold: settings.scoreThreshold)
+        let context = ProtocolContext(imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, seq: seq, settings: settings)
+        return (groundTruth, detections, context)
     }
 
     private func selectedImages(datasetID: Int64, filter: String, imageRowIDs: [Int64]) throws -> [Bool] {

@@ -89,7 +89,9 @@ public enum VisDroneEvaluator {
     }
 
     /// Per image, the ground-truth boxes and the detection rows (both in order) that ignored regions leave.
-    static func survivors(_ gt: EvalGroundTruth, _ dt: EvalDetections) -> (groundTruth: [[Int]], detections: [[Int]]) {
+    public static func survivors(_ gt: EvalGroundTruth, _ dt: EvalDetections) -> (
+        groundTruth: [[Int]], detections: [[Int]]
+    ) {
         let imageCount = gt.imageCount
         var groundTruth = [[Int]](repeating: [], count: imageCount)
         var detections = [[Int]](repeating: [], count: imageCount)

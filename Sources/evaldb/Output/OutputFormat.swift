@@ -18,6 +18,8 @@ struct ResultTable {
         case real(Double)
         case text(String)
         case blob(Int)
+        /// A number already formatted for display (table and markdown), aligned as a number.
+        case formatted(String)
     }
 }
 
@@ -41,6 +43,7 @@ enum Renderer {
         case .real(let v): return formatReal(v)
         case .text(let v): return v
         case .blob(let n): return "<\(n) bytes>"
+        case .formatted(let v): return v
         }
     }
 
@@ -53,7 +56,7 @@ enum Renderer {
 
     static func isNumeric(_ cell: ResultTable.Cell) -> Bool {
         switch cell {
-        case .integer, .real: return true
+        case .integer, .real, .formatted: return true
         default: return false
         }
     }
@@ -90,7 +93,7 @@ enum Renderer {
         case .integer(let v): return String(v)
         case .real(let v): return v.isFinite ? "\(v)" : "null"
         case .text(let v): return jsonString(v)
-        case .blob: return jsonString(text(of: cell))
+        case .blob, .formatted: return jsonString(text(of: cell))
         }
     }
 

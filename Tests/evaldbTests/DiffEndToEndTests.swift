@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+
+/// `evaldb diff` through the binary: values pinned to the evaluations themselves (and through them to the
+/// official VisDrone toolkit), the gates' exit codes, the refusals, the bootstrap and the baseline.
+@Suite(.serialized) struct DiffEndToEndTests {
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    func number(_ value: Any?) -> Double? { value as? Double ?? (value as? Int).map(Double.init) }
+
+    /// A database with the VisDrone reference dataset and its runs A and B.
+    func visDrone() throws -> CLI {
+        let cli = try CLI()
+        #expect(try cli.run(["dataset", "import", "vd", CLI.fixture("visdrone-synth")]).status == 0)
+        for run in ["A", "B"] {
+            let imported = try cli.run(["import", run, CLI.fixture("visdrone-synth/results-\(run)"), "--dataset", "vd"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+        }
+        return cli
+    }
+
+    @Test func changesAreBMinusAOfTheEvaluations() throws {
+        let cli = try visDrone()
+        defer { cli.remove() }
+        let diff = try cli.run(["diff", "A", "B", "--format", "json"])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let output = try json(diff.stdout)
+        #expect(output["a"] as? String == "A" && output["b"] as? String == "B")
+        #expect(output["protocol"] as? String == "visdrone")
+        let metrics = try #require(output["metrics"] as? [String: [String: Any]])
+        // Both sides are the official toolkit's numbers (percent in the reference files).
+        for (run, side) in [("A", "a"), ("B", "b")] {
+            let expected = try String(
+                contentsOfFile: CLI.fixture("visdrone-synth/expected-official-\(run).txt"), encoding: .utf8)
+            for line in expected.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                let value = try #require(number(metrics[String(parts[0])]?[side]))
+                #expect(abs(value - Double(parts[1])! / 100) <= 1e-9, "\(run) \(parts[0])")
+            }
+        }
+        // Changes are exactly B - A (CSV: numbers parsed exactly).
+        let csv = try cli.run(["diff", "A", "B", "--format", "csv", "--all", "--metrics", "AP,AP50,AP75,AR500,TP,FP"])
+        var checked = 0
+        for line in csv.stdout.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            #expect(fields.count == 10)
+            guard let a = Double(fields[5]), let b = Double(fields[6]) else { continue }
+            #expect(Double(fields[7]) == b - a, "\(line)")
+            #expect(fields[8].isEmpty && fields[9].isEmpty)
+            checked += 1
+        }
+        #expect(checked == 7 + 10 * 6)
+        // Per class: the values are the stored per-class numbers of each evaluation, the change B - A.
+        let evalA = try json(try cli.run(["eval", "A", "--format", "json"]).stdout)
+        let evalB = try json(try cli.run(["eval", "B", "--format", "json"]).stdout)
+        let classesA = try #require(evalA["classes"] as? [[String: Any]])
+        let classesB = try #require(evalB["classes"] as? [[String: Any]])
+        let classes = try #require(output["classes"] as? [[String: Any]])
+        #expect(classes.count == 10)
+        for row in classes {
+            let id = try #require(row["id"] as? Int)
+            let rowA = try #require(classesA.first { $0["id"] as? Int == id })
+            let rowB = try #require(classesB.first { $0["id"] as? Int == id })
+            for (key, evalKey) in [("AP", "AP"), ("AP50", "AP50"), ("TP", "tp"), ("FP", "fp"), ("FN", "fn")] {
+                let value = try #require(row[key] as? [String: Any], "\(id) \(key)")
+                #expect(number(value["a"]) == number(rowA[evalKey]), "class \(id) \(key)")
+                #expect(number(value["b"]) == number(rowB[evalKey]), "class \(id) \(key)")
+            }
+            #expect(row["n_gt"] as? Int == rowA["n_gt"] as? Int)
+        }
+        // The table lists the classes that changed, largest drop first: bicycle is the one that got worse.
+        let table = try cli.run(["diff", "A", "B"])
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("class ") })
+        #expect(lines[header + 2].hasPrefix("bicycle"))
+        #expect(lines.contains { $0.hasPrefix("Metric  A") })
+        // --show-sql reproduces the per-class table from the views.
+        let sql = try cli.run(["diff", "A", "B", "--show-sql"])
+        let fromSQL = try cli.run(["sql", sql.stdout, "--format", "json"])
+        #expect(fromSQL.status == 0, "\(fromSQL.stderr)")
+        let sqlRows = try #require(
+            try JSONSerialization.jsonObject(with: Data(fromSQL.stdout.utf8)) as? [[String: Any]])
+        #expect(sqlRows.count == 10)
+        let bicycle = try #require(sqlRows.first { $0["class"] as? String == "bicycle" })
+        let bicycleDiff = try #require(classes.first { $0["name"] as? String == "bicycle" }?["AP"] as? [String: Any])
+        #expect(number(bicycle["AP change"]) == number(bicycleDiff["change"]))
+        #expect(sqlRows.first?["class"] as? String == "bicycle")
+    }
+
+    @Test func gatesExitOneWithAReason() throws {
+        let cli = try visDrone()
+        defer { cli.remove() }
+        #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "AP"]).status == 0)
+        let worse = try cli.run(["diff", "B", "A", "--fail-if-worse", "AP:0.01", "--fail-if-worse", "AP50:0.5"])
+        #expect(worse.status == 1)
+        let reasons = worse.stderr.split(separator: "\n")
+        #expect(reasons.count == 1)
+        #expect(reasons.first?.hasPrefix("evaldb diff: AP 0.1377") == true, "\(worse.stderr)")
+        #expect(worse.stderr.contains("more than the tolerance 0.01"))
+        let perClass = try cli.run(["diff", "A", "B", "--fail-if-worse", "AP[bicycle]:0.01"])
+        #expect(perClass.status == 1)
+        #expect(perClass.stderr.contains("AP[bicycle]"))
+        #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "AP[bicycle]:0.1"]).status == 0)
+        // Counts: more false positives is worse.
+        let counts = try cli.run(["diff", "A", "B", "--fail-if-worse", "FP[car]"])
+        #expect(counts.status == 1, "\(counts.stdout)")
+        let unknown = try cli.run(["diff", "A", "B", "--fail-if-worse", "mAP"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("no summary metric 'mAP'"))
+        #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "AP:x"]).status == 64)
+        // With --ci the whole interval must be beyond the tolerance.
+        let significant = try cli.run(["diff", "B", "A", "--ci", "--resamples", "200", "--fail-if-worse", "AP50"])
+        #expect(significant.status == 1)
+        #expect(significant.stderr.contains("95% interval"))
+        let noise = try cli.run(["diff", "A", "B", "--ci", "--resamples", "200", "--fail-if-worse", "AP75[van]"])
+        #expect(noise.status == 0, "\(noise.stderr)")
+    }
+
+    @Test func refusesDifferentDatasetsAndProtocolsUnlessForced() throws {
+        let cli = try visDrone()
+        defer { cli.remove() }
+        // The same files under another name are the same content: comparable.
+        #expect(try cli.run(["dataset", "import", "vd2", CLI.fixture("visdrone-synth")]).status == 0)
+        #expect(
+            try cli.run(["import", "A2", CLI.fixture("visdrone-synth/results-A"), "--dataset", "vd2", "--no-eval"])
+                .status == 0)
+        #expect(try cli.run(["diff", "A", "A2"]).status == 0)
+        let coco = CLI.fixture("detectron2-coco-2img")
+        #expect(try cli.run(["dataset", "import", "c", "\(coco)/gt.json"]).status == 0)
+        #expect(try cli.run(["import", "r", "\(coco)/dt_bbox.json", "--dataset", "c"]).status == 0)
+        let refused = try cli.run(["diff", "A", "r"])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains(
+                "'A' was evaluated on dataset 'vd' and 'r' on 'c', whose contents differ: their numbers are not comparable; pass --force to compare anyway"
+            ), "\(refused.stderr)")
+        let protocols = try cli.run(["diff", "r", "A", "--force"])
+        #expect(protocols.status == 1)
+        #expect(protocols.stderr.contains("'r' defaults to protocol coco and 'A' to visdrone; pass --protocol"))
+        #expect(try cli.run(["diff", "r", "A", "--force", "--protocol", "coco"]).status == 0)
+    }
+
+    @Test func bootstrapIntervals() throws {
+        let cli = try visDrone()
+        defer { cli.remove() }
+        // Identical runs: every interval is exactly [0, 0].
+        let same = try json(try cli.run(["diff", "A", "A", "--ci", "--resamples", "100", "--format", "json"]).stdout)
+        for (name, value) in try #require(same["metrics"] as? [String: [String: Any]])
+        where !(value["ci_low"] is NSNull) {
+            #expect(number(value["ci_low"]) == 0 && number(value["ci_high"]) == 0, "\(name)")
+        }
+        // A run that finds every car perfectly: the car interval excludes 0.
+        let perfect = cli.folder.appendingPathComponent("perfect")
+        try FileManager.default.createDirectory(at: perfect, withIntermediateDirectories: true)
+        let annotations = CLI.fixture("visdrone-synth/annotations")
+        for file in try FileManager.default.contentsOfDirectory(atPath: annotations) {
+            let base = try String(contentsOfFile: CLI.fixture("visdrone-synth/results-A/\(file)"), encoding: .utf8)
+            let cars = try String(contentsOfFile: "\(annotations)/\(file)", encoding: .utf8).split(separator: "\n")
+                .filter { $0.split(separator: ",").count >= 6 && $0.split(separator: ",")[5] == "4" }
+                .map { line -> String in
+                    let f = line.split(separator: ",")
+                    return "\(f[0]),\(f[1]),\(f[2]),\(f[3]),1.0,4,-1,-1"
+                }
+            try (cars.joined(separator: "\n") + "\n" + base).write(
+                to: perfect.appendingPathComponent(file), atomically: true, encoding: .utf8)
+        }
+        #expect(try cli.run(["import", "P", perfect.path, "--dataset", "vd"]).status == 0)
+        let better = try cli.run(["diff", "A", "P", "--ci", "--resamples", "200", "--seed", "5", "--format", "json"])
+        let classes = try #require(try json(better.stdout)["classes"] as? [[String: Any]])
+        let car = try #require(classes.first { $0["name"] as? String == "car" }?["AP"] as? [String: Any])
+        #expect(try #require(number(car["ci_low"])) > 0)
+        #expect(try #require(number(car["ci_high"])) >= number(car["change"])!)
+        // The same seed gives the same output; another seed other intervals.
+        let again = try cli.run(["diff", "A", "P", "--ci", "--resamples", "200", "--seed", "5", "--format", "json"])
+        #expect(again.stdout == better.stdout)
+        let other = try cli.run(["diff", "A", "P", "--ci", "--resamples", "200", "--seed", "6", "--format", "json"])
+        #expect(other.stdout != better.stdout)
+        let table = try cli.run(["diff", "A", "P", "--ci", "--resamples", "200"])
+        #expect(table.stdout.contains("* marks a change whose interval excludes 0"))
+    }
+
+    @Test func baselineAndImages() throws {
+        let cli = try visDrone()
+        defer { cli.remove() }
+        let none = try cli.run(["diff", "B"])
+        #expect(none.status == 1)
+        #expect(
+            none.stderr.contains(
+                "dataset 'vd' has no baseline to compare 'B' with: set one with `evaldb baseline set RUN`"))
+        #expect(try cli.run(["baseline", "set", "A"]).stdout == "baseline of dataset 'vd' is now 'A'\n")
+        #expect(try cli.run(["diff", "B"]).stdout == (try cli.run(["diff", "A", "B"]).stdout))
+        #expect(try cli.run(["baseline", "show", "--format", "csv"]).stdout.hasPrefix("dataset,run,set_at\nvd,A,"))
+        #expect(try cli.run(["diff", "A"]).status == 1)
+        // Images: the counts per image at IoU 0.5 add up to the class counts of the evaluations.
+        let images = try cli.run(["diff", "A", "B", "--images", "--limit", "1000", "--format", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(images.stdout.utf8)) as? [[String: Any]])
+        #expect(!rows.isEmpty)
+        let sizes = rows.compactMap { $0["change"] as? Int }
+        #expect(sizes == sizes.sorted(by: >))
+        let totals = try json(try cli.run(["diff", "A", "B", "--format", "json", "--all"]).stdout)
+        let classes = try #require(totals["classes"] as? [[String: Any]])
+        let tpB = classes.compactMap { number(($0["TP"] as? [String: Any])?["b"]) }.reduce(0, +)
+        let tpA = classes.compactMap { number(($0["TP"] as? [String: Any])?["a"]) }.reduce(0, +)
+        let changed = rows.map { (($0["TP B"] as? Int) ?? 0) - (($0["TP A"] as? Int) ?? 0) }.reduce(0, +)
+        #expect(Double(changed) == tpB - tpA)
+        let car = try cli.run(["diff", "A", "B", "--images", "--class", "car", "--limit", "3"])
+        #expect(car.stdout.contains("class car"))
+        #expect(try cli.run(["diff", "A", "B", "--images", "--class", "zebra"]).status == 64)
+    }
+}
