@@ -13,7 +13,8 @@ struct Evaldb: ParsableCommand {
             """,
         version: EvaldbVersion.current,
         subcommands: [
-            DatasetGroup.self, Import.self, Eval.self, Diff.self, BaselineGroup.self, Check.self, Datasets.self,
+            DatasetGroup.self, Import.self, Eval.self, Diff.self, BaselineGroup.self, Demo.self, Check.self,
+            Datasets.self,
             Runs.self, Show.self, Delete.self,
             Schema.self, SQL.self,
         ]
