@@ -2,8 +2,9 @@
 -- A 500k-detection evaluation writes 5k match rows and 800 curve rows instead of 580k rows; views with the
 -- old tables' names and columns unpack them, so queries read the same.
 --
--- Matches: one row per (evaluation, image) holding a JSON array with one entry per evaluated detection of the image,
--- in seq order: [seq, tp_mask, ignored_mask, gt_50, iou_50, gt_75, iou_75]. Unmatched trailing pairs are
+-- Matches: one row per (evaluation, image) holding a JSON array with one entry per detection of the image that
+-- the evaluation covers (after its class, score and image filters; those beyond maxDets have every ignored
+-- bit set), in seq order: [seq, tp_mask, ignored_mask, gt_50, iou_50, gt_75, iou_75]. Unmatched trailing pairs are
 -- left out; an unmatched pair before a matched one is null, null.
 -- PR curves: one row per (evaluation, class, IoU threshold) with JSON arrays of the 101 precisions and
 -- scores at recall points 0, 0.01, ..., 1 (numpy's linspace(0, 1, 101): k * 0.01, and 1 at the end).
@@ -14,6 +15,8 @@
 
 DROP VIEW detection_matches;
 DROP VIEW pr_curve;
+DROP VIEW class_ap;
+DROP VIEW class_summary;
 DROP TABLE matches;
 DROP TABLE pr_points;
 DELETE FROM evaluations;
@@ -44,13 +47,33 @@ SELECT c.evaluation_id, c.category_id, c.iou, p.key AS recall_index,
        p.value AS precision, json_extract(c.score, '$[' || p.key || ']') AS score
 FROM pr_curves c, json_each(c.precision) p;
 
+-- Class-agnostic COCO evaluations store their one class as category_id -1, named 'all classes' here.
 CREATE VIEW pr_curve AS
-SELECT r.name AS run, e.protocol, e.params, p.category_id, cat.name AS category, p.iou, p.recall_index,
-       p.recall, p.precision, p.score, e.id AS evaluation_id
+SELECT r.name AS run, e.protocol, e.params, p.category_id, coalesce(cat.name, 'all classes') AS category, p.iou,
+       p.recall_index, p.recall, p.precision, p.score, e.id AS evaluation_id
 FROM pr_points p
 JOIN evaluations e ON e.id = p.evaluation_id
 JOIN runs r ON r.id = e.run_id
-JOIN categories cat ON cat.dataset_id = r.dataset_id AND cat.category_id = p.category_id;
+LEFT JOIN categories cat ON cat.dataset_id = r.dataset_id AND cat.category_id = p.category_id;
+
+CREATE VIEW class_ap AS
+SELECT r.name AS run, e.protocol, e.params, c.category_id, coalesce(cat.name, 'all classes') AS category, c.metric,
+       c.iou, c.area, c.max_dets, c.value, e.id AS evaluation_id
+FROM class_metrics c
+JOIN evaluations e ON e.id = c.evaluation_id
+JOIN runs r ON r.id = e.run_id
+LEFT JOIN categories cat ON cat.dataset_id = r.dataset_id AND cat.category_id = c.category_id;
+
+CREATE VIEW class_summary AS
+SELECT r.name AS run, e.protocol, e.params, n.category_id, coalesce(cat.name, 'all classes') AS category, n.n_gt,
+       n.n_det, n.tp, n.fp, n.fn, n.iou,
+       (SELECT value FROM class_metrics c WHERE c.evaluation_id = e.id AND c.category_id = n.category_id
+          AND c.metric = 'AP' AND c.iou IS NULL AND c.area = 'all') AS AP,
+       e.id AS evaluation_id
+FROM class_counts n
+JOIN evaluations e ON e.id = n.evaluation_id
+JOIN runs r ON r.id = e.run_id
+LEFT JOIN categories cat ON cat.dataset_id = r.dataset_id AND cat.category_id = n.category_id;
 
 -- One row per evaluated detection. Bit t of tp_mask (ignored_mask) is set when the detection is a true
 -- positive (ignored: matched a crowd/ignore/difficult box, or outside the evaluation) at the t-th IoU

@@ -7,6 +7,20 @@ more than 100 detections per image, annotation id 0, custom IoU thresholds / max
 class-agnostic), it imports the case into a fresh evaldb database, evaluates it with evaldb and with
 pycocotools, and compares all 12 stats and every per-category AP/AP50/AP75/AR100 to 1e-12.
 
+It also reads what evaldb stored (the database file, read-only, through the documented views) and compares
+it with pycocotools' own intermediate results:
+- `dets`: one row per result in the file, `seq` = position in the results list (= loadRes' id - 1), with the
+  file's image, category, score and box;
+- `matches`: per detection and IoU threshold t, bit t of tp_mask / ignored_mask against `evalImgs` at area
+  range 0 and the last maxDets (TP = dtMatches != 0 and not dtIgnore; ignored = dtIgnore); detections that
+  no evalImg holds (beyond maxDets per image and class) must be ignored at every threshold;
+  gt_50 / gt_75 (through `gt_boxes.annotation_id`) against dtMatches at 0.5 / 0.75, iou_50 / iou_75
+  against `COCOeval.ious` for the detection and the matched box;
+- `pr_curve` (`pr_points` for the class-agnostic curve, category -1): the 101
+  precisions and scores per class and threshold against `eval['precision']` / `eval['scores']` at area range
+  0 and the last maxDets (NULL precision for pycocotools' -1; NULL score where the recall point is unreached:
+  beyond the class's final recall, or everywhere when no detection of the class is evaluated).
+
 Usage: Scripts/crosscheck.py EVALDB_BINARY [--cases 200] [--seed 1]   (run by Scripts/crosscheck)
 """
 import argparse
@@ -16,6 +30,7 @@ import json
 import math
 import pathlib
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,7 +45,8 @@ STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100",
 
 
 def reference(gt_path, dt_path, params):
-    """pycocotools' stats and per-category AP/AP50/AP75/AR(last maxDets), -1 as None."""
+    """pycocotools' stats and per-category AP/AP50/AP75/AR(last maxDets), -1 as None; plus its per-detection
+    outcomes (`detections`, from evalImgs and ious) and PR curves (`curves`, from eval) for `compare_stored`."""
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(str(gt_path))
         dt = gt.loadRes(str(dt_path)) if json.load(open(dt_path)) else None
@@ -47,6 +63,7 @@ def reference(gt_path, dt_path, params):
         if params.get("agnostic"):
             ev.params.useCats = 0
         ev.evaluate()
+        detections, evaluated_per_class = per_detection_reference(ev)
         ev.accumulate()
         ev.summarize()
     stats = [None if s == -1 else float(s) for s in ev.stats]
@@ -63,7 +80,62 @@ def reference(gt_path, dt_path, params):
         for name, thr in (("AP50", 0.5), ("AP75", 0.75)):
             entry[name] = mean(precision[thresholds.index(thr), :, k, 0, -1]) if thr in thresholds else None
         classes[cat] = entry
-    return {"stats": stats, "classes": classes}
+    curves = {
+        "precision": ev.eval["precision"][:, :, :, 0, -1],  # (T, R, K)
+        "scores": ev.eval["scores"][:, :, :, 0, -1],
+        "recall": ev.eval["recall"][:, :, 0, -1],  # (T, K)
+        "rec_thrs": np.array(ev.params.recThrs, dtype=float),
+        "evaluated": np.array(evaluated_per_class),  # (K,) detections evaluated per class
+    }
+    return {"stats": stats, "classes": classes, "thresholds": [float(t) for t in thresholds],
+            "max_det": int(ev.params.maxDets[-1]), "cat_keys": [int(c) for c in cat_ids],
+            "detections": detections, "curves": curves}
+
+
+def per_detection_reference(ev):
+    """After evaluate() (before accumulate(), which overwrites params.catIds when useCats is 0): for every
+    detection an evalImg holds at area range 0 (maxDet = maxDets[-1]), keyed by seq = loadRes' id - 1:
+    (image id, category key, tp_mask, ignored_mask, {threshold index: (matched annotation id, IoU)}).
+    Also the number of detections evaluated per category key."""
+    p = ev.params
+    thresholds = [float(t) for t in p.iouThrs]
+    cat_keys = list(p.catIds) if p.useCats else [-1]
+    n_images, n_areas = len(p.imgIds), len(p.areaRng)
+    weights = (1 << np.arange(len(thresholds), dtype=np.int64))[:, None]
+    wanted = [t for t, thr in enumerate(thresholds) if thr in (0.5, 0.75)]
+    detections = {}
+    evaluated_per_class = []
+    for k, cat in enumerate(cat_keys):
+        evaluated = 0
+        for i, image in enumerate(p.imgIds):
+            e = ev.evalImgs[k * n_areas * n_images + i]  # area range index 0
+            if e is None or not e["dtIds"]:
+                continue
+            assert e["aRng"] == p.areaRng[0] and e["maxDet"] == p.maxDets[-1]
+            evaluated += len(e["dtIds"])
+            dtm, dtig = e["dtMatches"], np.asarray(e["dtIgnore"], dtype=bool)
+            tp_masks = (((dtm != 0) & ~dtig) * weights).sum(axis=0)
+            ig_masks = (dtig * weights).sum(axis=0)
+            ious = ev.ious[image, cat]
+            # ious: rows are the detections in evalImg order (score-sorted, stable, cut to maxDets[-1]);
+            # columns are the ground truth in _gts order (concatenated over catIds when class-agnostic)
+            gts = ev._gts[image, cat] if p.useCats else [g for c in p.catIds for g in ev._gts[image, c]]
+            columns = {}
+            for column, g in enumerate(gts):
+                columns.setdefault(g["id"], []).append(column)
+            for d, dt_id in enumerate(e["dtIds"]):
+                links = {}
+                for t in wanted:
+                    gt_id = int(dtm[t, d])
+                    if gt_id != 0:
+                        links[t] = (gt_id, [float(ious[d, c]) for c in columns[gt_id]])
+                    else:
+                        links[t] = (None, None)
+                seq = dt_id - 1
+                assert seq not in detections, f"detection id {dt_id} in two evalImgs"
+                detections[seq] = (image, cat, int(tp_masks[d]), int(ig_masks[d]), links)
+        evaluated_per_class.append(evaluated)
+    return detections, evaluated_per_class
 
 
 def evaldb(binary, db, args):
@@ -89,7 +161,7 @@ def evaldb_eval(binary, work, gt_path, dt_path, params):
     if params.get("agnostic"):
         args += ["--class-agnostic"]
     output = json.loads(evaldb(binary, db, args))
-    return output[0] if isinstance(output, list) else output
+    return (output[0] if isinstance(output, list) else output), db
 
 
 def close(a, b):
@@ -122,6 +194,191 @@ def compare(name, ours, theirs, params):
         print(f"MISMATCH {name}:", file=sys.stderr)
         for p in problems[:10]:
             print(f"  {p}", file=sys.stderr)
+    return not problems
+
+
+class Counts:
+    """What compare_stored checked, over all cases."""
+
+    def __init__(self):
+        self.dets = 0  # dets rows checked against the results file
+        self.matches = 0  # detection x threshold outcomes
+        self.evaluated = 0  # detections pycocotools evaluates
+        self.outside = 0  # detections beyond maxDets: every ignored bit
+        self.links = 0  # gt_50 / gt_75 checked (detection x threshold in {0.5, 0.75})
+        self.ious = 0  # iou_50 / iou_75 compared with COCOeval.ious
+        self.curves = 0  # (class, threshold) curves
+        self.precision = 0  # pr points: precision
+        self.scores = 0  # pr points: score (reached)
+        self.unreached = 0  # pr points: NULL score where unreached
+
+    def summary(self):
+        return "\n".join([
+            f"  dets: {self.dets} rows checked against the results files (seq = loadRes id - 1)",
+            f"  matches: {self.evaluated + self.outside} detections ({self.evaluated} evaluated, {self.outside} "
+            f"beyond maxDets) = {self.matches} detection x threshold outcomes checked",
+            f"  gt_50/gt_75: {self.links} matched-box links checked, {self.ious} IoUs within {TOLERANCE}",
+            f"  pr_curve: {self.curves} curves, {self.precision} precisions and {self.scores} scores within "
+            f"{TOLERANCE}, {self.unreached} unreached points with NULL score",
+        ])
+
+
+def _same(a, b):
+    return a is None and b is None or a is not None and b is not None and abs(a - b) <= TOLERANCE
+
+
+def compare_stored(name, db, results, theirs, counts):
+    """Compares the per-detection outcomes and PR curves evaldb stored in `db` with pycocotools'."""
+    problems = []
+    thresholds, cat_keys = theirs["thresholds"], theirs["cat_keys"]
+    n_t = len(thresholds)
+    all_bits = (1 << n_t) - 1
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        evaluations = con.execute("SELECT DISTINCT evaluation_id, params FROM eval_summary "
+                                  "WHERE run = 'run' AND protocol = 'coco'").fetchall()
+        if len(evaluations) != 1:
+            return [f"expected one coco evaluation of run, found {len(evaluations)}"]
+        evaluation, stored_params = evaluations[0][0], json.loads(evaluations[0][1])
+        if stored_params["iou"] != thresholds:
+            return [f"params.iou {stored_params['iou']} differs from pycocotools' iouThrs {thresholds}"]
+        if stored_params["max_dets"][-1] != theirs["max_det"]:
+            return [f"params.max_dets {stored_params['max_dets']} differs from pycocotools' {theirs['max_det']}"]
+
+        # dets: seq is the position in the results list, which loadRes numbered id = seq + 1
+        dets = con.execute("SELECT seq, image_id, category_id, score, x, y, w, h FROM dets WHERE run = 'run'").fetchall()
+        if len(dets) != len(results):
+            problems.append(f"dets has {len(dets)} rows, the results file {len(results)}")
+        for seq, image, cat, score, x, y, w, h in dets:
+            r = results[seq] if 0 <= seq < len(results) else None
+            if r is None or (image, cat, score, [x, y, w, h]) != (r["image_id"], r["category_id"], r["score"],
+                                                                  [float(v) for v in r["bbox"]]):
+                problems.append(f"dets seq {seq}: image {image} category {cat} score {score!r} box {[x, y, w, h]} "
+                                f"is not results[{seq}] = {r}")
+            counts.dets += 1
+        if problems:
+            return problems  # the seq <-> pycocotools id mapping below relies on this
+
+        # matches: per detection and threshold
+        rows = con.execute("SELECT seq, tp_mask, ignored_mask, gt_50, iou_50, gt_75, iou_75 FROM matches "
+                           "WHERE evaluation_id = ?", (evaluation,)).fetchall()
+        joined = con.execute("SELECT count(*) FROM detection_matches WHERE evaluation_id = ?",
+                             (evaluation,)).fetchone()[0]
+        if joined != len(rows):
+            problems.append(f"matches has {len(rows)} rows but detection_matches {joined}: "
+                            "some do not join their detection")
+        annotation_of = dict(con.execute("SELECT id, annotation_id FROM gt_boxes"))
+        stored = {}
+        for row in rows:
+            if row[0] in stored:
+                problems.append(f"seq {row[0]} twice in matches")
+            stored[row[0]] = row
+        for seq, r in enumerate(results):
+            image = r["image_id"]
+            row = stored.pop(seq, None)
+            if row is None:
+                problems.append(f"image {image} seq {seq}: missing from matches")
+                continue
+            _, tp_mask, ignored_mask, gt_50, iou_50, gt_75, iou_75 = row
+            ref = theirs["detections"].get(seq)
+            if ref is None:  # pycocotools never evaluates it: beyond maxDets per image (and class)
+                ref_tp, ref_ig, links = 0, all_bits, {}
+                counts.outside += 1
+            else:
+                _, _, ref_tp, ref_ig, links = ref
+                counts.evaluated += 1
+            counts.matches += n_t
+            for t in range(n_t):
+                ours_t = ((tp_mask >> t) & 1, (ignored_mask >> t) & 1)
+                theirs_t = ((ref_tp >> t) & 1, (ref_ig >> t) & 1)
+                if ours_t != theirs_t:
+                    problems.append(
+                        f"image {image} seq {seq} IoU {thresholds[t]!r} (t={t}): evaldb TP={ours_t[0]} "
+                        f"ignored={ours_t[1]} (tp_mask {tp_mask}, ignored_mask {ignored_mask}), pycocotools "
+                        + ("does not evaluate it (beyond maxDets): ignored" if ref is None else
+                           f"TP={theirs_t[0]} ignored={theirs_t[1]} (tp_mask {ref_tp}, ignored_mask {ref_ig})"))
+            for thr, gt_box, iou in ((0.5, gt_50, iou_50), (0.75, gt_75, iou_75)):
+                if thr not in thresholds:
+                    if gt_box is not None or iou is not None:
+                        problems.append(f"image {image} seq {seq}: gt/iou at {thr} stored ({gt_box}, {iou!r}) "
+                                        f"but {thr} is not evaluated")
+                    continue
+                ref_gt, ref_ious = links.get(thresholds.index(thr), (None, None))
+                ours_gt = None if gt_box is None else annotation_of.get(gt_box, f"no gt_boxes row {gt_box}")
+                counts.links += 1
+                if ours_gt != ref_gt:
+                    problems.append(f"image {image} seq {seq} IoU {thr}: evaldb matched annotation {ours_gt} "
+                                    f"(gt_boxes.id {gt_box}), pycocotools dtMatches {ref_gt or 0}")
+                elif ref_gt is None:
+                    if iou is not None:
+                        problems.append(f"image {image} seq {seq} IoU {thr}: evaldb iou {iou!r} without a match")
+                else:
+                    counts.ious += 1
+                    if iou is None or not any(abs(iou - v) <= TOLERANCE for v in ref_ious):
+                        problems.append(f"image {image} seq {seq} IoU {thr}: evaldb iou {iou!r}, "
+                                        f"pycocotools ious {ref_ious[0]!r} (annotation {ref_gt})")
+        for seq in stored:
+            problems.append(f"matches has seq {seq}, which is not a detection of the run")
+
+        # PR curves: pr_curve per class; the class-agnostic curve (category -1) only in pr_points
+        view = "pr_curve" if cat_keys != [-1] else "pr_points"
+        rows = con.execute(f"SELECT category_id, iou, recall_index, recall, precision, score FROM {view} "
+                           "WHERE evaluation_id = ?", (evaluation,)).fetchall()
+    finally:
+        con.close()
+    curves = theirs["curves"]
+    rec_thrs = curves["rec_thrs"]
+    n_r, n_k = len(rec_thrs), len(cat_keys)
+    shape = (n_t, n_r, n_k)
+    ours_p, ours_s = np.full(shape, np.nan), np.full(shape, np.nan)
+    seen = np.zeros(shape, dtype=int)
+    t_index = {thr: t for t, thr in enumerate(thresholds)}
+    k_index = {cat: k for k, cat in enumerate(cat_keys)}
+    for cat, iou, r, recall, precision, score in rows:
+        t, k = t_index.get(iou), k_index.get(cat)
+        if t is None or k is None or not 0 <= r < n_r:
+            problems.append(f"{view}: unexpected row category {cat} iou {iou!r} recall_index {r}")
+            continue
+        seen[t, r, k] += 1
+        if abs(recall - rec_thrs[r]) > TOLERANCE:
+            problems.append(f"{view} category {cat} iou {iou!r} recall_index {r}: recall {recall!r}, "
+                            f"pycocotools recThrs {rec_thrs[r]!r}")
+        ours_p[t, r, k] = np.nan if precision is None else precision
+        ours_s[t, r, k] = np.nan if score is None else score
+    for t, r, k in zip(*np.nonzero(seen != 1)):
+        problems.append(f"{view} category {cat_keys[k]} iou {thresholds[t]!r} recall_index {r}: "
+                        f"{seen[t, r, k]} rows")
+    ref_p, ref_s, ref_recall = curves["precision"], curves["scores"], curves["recall"]
+    no_gt = ref_p == -1  # pycocotools' -1: no ground truth (that counts) in the class
+    # a point is unreached when no detection gets the recall there: recThrs[r] > the final recall, or no
+    # detection at all (pycocotools then leaves the whole curve at 0)
+    unreached = ((rec_thrs[None, :, None] > ref_recall[:, None, :]) | (curves["evaluated"] == 0)[None, None, :])
+    assert np.all(ref_s[unreached & ~no_gt] == 0) and np.all(ref_p[unreached & ~no_gt] == 0)
+    want_p = np.where(no_gt, np.nan, ref_p)
+    want_s = np.where(no_gt | unreached, np.nan, ref_s)
+    for label, ours, want in (("precision", ours_p, want_p), ("score", ours_s, want_s)):
+        bad = ~((np.isnan(ours) & np.isnan(want)) | (np.abs(ours - want) <= TOLERANCE)) & (seen == 1)
+        for t, r, k in zip(*np.nonzero(bad)):
+            show = lambda v: None if np.isnan(v) else float(v)
+            problems.append(f"{view} category {cat_keys[k]} iou {thresholds[t]!r} recall_index {r} {label}: "
+                            f"evaldb {show(ours[t, r, k])!r}, pycocotools {show(want[t, r, k])!r} "
+                            f"(pycocotools stores {float((ref_p if label == 'precision' else ref_s)[t, r, k])!r}, "
+                            f"class recall {float(ref_recall[t, k])!r}, "
+                            f"{int(curves['evaluated'][k])} detections of the class evaluated)")
+    counts.curves += n_t * n_k
+    counts.precision += n_t * n_r * n_k
+    counts.scores += int(np.count_nonzero(~np.isnan(want_s)))
+    counts.unreached += int(np.count_nonzero(np.isnan(want_s) & ~no_gt))
+    return problems
+
+
+def report(name, problems):
+    if problems:
+        print(f"MISMATCH {name} (stored results):", file=sys.stderr)
+        for p in problems[:10]:
+            print(f"  {p}", file=sys.stderr)
+        if len(problems) > 10:
+            print(f"  ... and {len(problems) - 10} more", file=sys.stderr)
     return not problems
 
 
@@ -205,6 +462,7 @@ def main():
     fixtures = ROOT / "Tests" / "Fixtures"
     failures = 0
     checked = 0
+    counts = Counts()
     with tempfile.TemporaryDirectory() as scratch:
         work = pathlib.Path(scratch)
         for case, gt, dt in FIXTURES:
@@ -218,9 +476,12 @@ def main():
                 dt_path = work / "dets-list.json"
                 json.dump(data["annotations"], open(dt_path, "w"))
             theirs = reference(folder / gt, dt_path, {})
-            ours = evaldb_eval(args.evaldb, work, folder / gt, dt_path, {})
+            ours, db = evaldb_eval(args.evaldb, work, folder / gt, dt_path, {})
             checked += 1
-            if not compare(f"{case} ({gt})", ours, theirs, {}):
+            name = f"{case} ({gt})"
+            ok = compare(name, ours, theirs, {})
+            ok = report(name, compare_stored(name, db, json.load(open(dt_path)), theirs, counts)) and ok
+            if not ok:
                 failures += 1
         rng = random.Random(args.seed)
         for index in range(args.cases):
@@ -230,11 +491,16 @@ def main():
             if n_dets == 0:
                 continue
             theirs = reference(case_dir / "gt.json", case_dir / "dets.json", params)
-            ours = evaldb_eval(args.evaldb, work, case_dir / "gt.json", case_dir / "dets.json", params)
+            ours, db = evaldb_eval(args.evaldb, work, case_dir / "gt.json", case_dir / "dets.json", params)
             checked += 1
-            if not compare(f"random case {index} (seed {args.seed}, params {params})", ours, theirs, params):
+            name = f"random case {index} (seed {args.seed}, params {params})"
+            ok = compare(name, ours, theirs, params)
+            results = json.load(open(case_dir / "dets.json"))
+            ok = report(name, compare_stored(name, db, results, theirs, counts)) and ok
+            if not ok:
                 failures += 1
     print(f"crosscheck coco vs pycocotools: {checked - failures} passed, {failures} failed")
+    print(counts.summary())
     return 1 if failures else 0
 
 
