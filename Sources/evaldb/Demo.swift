@@ -1,6 +1,5 @@
 import ArgumentParser
-import EvalKit
-import EvalStore
+import EvalFormats
 
 #if canImport(Glibc)
     import Glibc
@@ -8,225 +7,200 @@ import EvalStore
     import Darwin
 #endif
 
-/// `evaldb demo`: a generated VisDrone-style dataset and two runs, imported, evaluated and compared.
+/// `evaldb demo [--dir DIR]`: generates a VisDrone dataset and two runs, and goes through evaldb's main job
+/// with them by running the real subcommands, so the output is what the user would see typing them.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate a small VisDrone-style dataset and two runs, then import, evaluate and compare them.",
+        abstract: "Generate a small VisDrone dataset and two runs, then import, evaluate and compare them.",
         discussion: """
-            Everything is generated (no download) and deterministic: 60 drone images with the 10 VisDrone \
-            classes, ignored regions and ignore boxes; run 'baseline' and run 'candidate', which finds cars and \
-            pedestrians better and bicycles worse. The database is DIR/evaldb.sqlite unless --db is given.
+            Writes DIR/dataset (60 drone images: annotations/*.txt, and blank PNGs of the true size in images/), \
+            DIR/runs/baseline and DIR/runs/candidate (one VisDrone result file per image) and the database \
+            DIR/evaldb.sqlite, then runs `evaldb dataset import`, `evaldb import` for each run (which evaluates \
+            it with the visdrone protocol) and `evaldb diff baseline candidate`. Nothing is downloaded, and every \
+            run writes the same bytes. The candidate finds cars and pedestrians more often and with tighter boxes, \
+            and bicycles less well; the other classes are detected alike.
             """
     )
 
-    @Option(help: ArgumentHelp("Where to write the files and the database.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The folder to write; it must be new or empty.", valueName: "dir"))
     var dir = "evaldb-demo"
-    @Flag(help: "Replace the demo's files in a non-empty DIR.") var force = false
+    @Flag(help: "Write into a non-empty folder, replacing the files the demo writes (and its database).")
+    var force = false
     @Option(
-        name: .long,
-        help: ArgumentHelp("The database file (default: DIR/evaldb.sqlite).", valueName: "path"))
+        help: ArgumentHelp(
+            "The database file to create (default: DIR/evaldb.sqlite; $EVALDB_DB is not used).", valueName: "path"))
     var db: String?
 
     func run() throws {
-        if DemoFiles.isNonEmptyDirectory(dir) && !force {
-            throw DemoError.notEmpty(dir)
+        let database = db ?? InputFiles.join(dir, "evaldb.sqlite")
+        let (files, summary) = DemoData.generate()
+        try DemoFolder.prepare(dir, for: files.map(\.path), database: database, force: force)
+
+        Console.out("==> generating a VisDrone dataset and two runs in \(dir)\n")
+        for file in files { try DemoFolder.write(file.bytes, to: InputFiles.join(dir, file.path)) }
+        Console.out(Self.describe(summary))
+
+        let dataset = InputFiles.join(dir, "dataset")
+        Console.out("\n==> importing the dataset\n")
+        try invoke(["dataset", "import", DemoData.datasetName, dataset], database: database)
+        let runs = [
+            (DemoData.runNames[0], ["--param", "epochs=50", "--tag", "arch=demo-s", "--note", "the current detector"]),
+            (DemoData.runNames[1], ["--param", "epochs=80", "--tag", "arch=demo-m", "--note", "the new detector"]),
+        ]
+        for (run, details) in runs {
+            Console.out("\n==> importing run '\(run)' (import evaluates it with the dataset's protocol, visdrone)\n")
+            try invoke(
+                ["import", run, InputFiles.join(dir, "runs/\(run)"), "--dataset", DemoData.datasetName] + details,
+                database: database)
         }
-        let database = db ?? "\(dir)/evaldb.sqlite"
-        if force {
-            for suffix in ["", "-wal", "-shm"] { unlink(database + suffix) }
-        }
-        Console.out("==> generating a VisDrone-style dataset and two runs in \(dir)/\n")
-        let summary = try DemoData.write(to: dir)
-        Console.out(
-            "    \(summary.images) images, \(summary.boxes) ground-truth boxes; baseline \(summary.baseline) detections, candidate \(summary.candidate)\n"
-        )
-        func step(_ arguments: [String]) throws {
-            Console.out("\n$ evaldb \(arguments.joined(separator: " "))\n")
-            var command = try Evaldb.parseAsRoot(arguments + ["--db", database])
-            try command.run()
-        }
-        Console.out("\n==> importing\n")
-        try step(["dataset", "import", "demo-visdrone", "\(dir)/dataset", "--sizes", "\(dir)/dataset/images.csv"])
-        try step([
-            "import", "baseline", "\(dir)/runs/baseline", "--dataset", "demo-visdrone", "--tag", "model=baseline",
-        ])
-        try step([
-            "import", "candidate", "\(dir)/runs/candidate", "--dataset", "demo-visdrone", "--tag", "model=candidate",
-        ])
-        Console.out("\n==> comparing\n")
-        try step(["diff", "baseline", "candidate", "--ci", "--resamples", "300"])
-        Console.out(
+        Console.out("\n==> comparing the runs\n")
+        try invoke(["diff", "baseline", "candidate"], database: database)
+        Console.out(Self.explore(dir: dir, database: database))
+    }
+
+    /// Prints the command line, then runs it in this process through the root command.
+    private func invoke(_ arguments: [String], database: String) throws {
+        let line = arguments + ["--db", database]
+        Console.out("$ evaldb \(line.map(Self.shellQuoted).joined(separator: " "))\n")
+        var command = try Evaldb.parseAsRoot(line)
+        try command.run()
+    }
+
+    static func describe(_ summary: DemoData.Summary) -> String {
+        let perClass = DemoData.classes.map { "\($0.name) \(summary.boxesPerClass[$0.id])" }
+        let objects = summary.boxes + summary.ignoreBoxes
+        return """
+                \(summary.images) images (960x540, 1360x765, 1920x1080), \(objects) objects of the 10 classes:
+                  \(perClass.joined(separator: ", "))
+                  (\(summary.ignoreBoxes) of them marked ignore, score 0), \(summary.others) 'others' \
+            (category 11) and \(summary.ignoredRegions) ignored regions (category 0)
+                baseline: \(summary.detections[0]) detections; candidate: \(summary.detections[1]), better on car and \
+            pedestrian, worse on bicycle
+
             """
+    }
+
+    static func explore(dir: String, database: String) -> String {
+        let db = "--db \(shellQuoted(database))"
+        let query =
+            "SELECT category, run, n_gt, tp, fp, fn, round(AP, 4) AS AP FROM class_summary ORDER BY category_id, run"
+        return """
 
             Explore further:
-              evaldb runs --db \(database)
-              evaldb eval candidate --per-class --db \(database)
-              evaldb diff baseline candidate --metrics AP,AP50,TP,FP,FN --all --db \(database)
-              evaldb diff baseline candidate --images --class car --limit 5 --db \(database)
-              evaldb diff baseline candidate --ci --fail-if-worse 'AP50[bicycle]:0.01' --db \(database); echo "exit $?"
-              evaldb sql "SELECT run, category, AP, tp, fp, fn FROM class_summary ORDER BY category, run" --db \(database)
-              sqlite3 \(database) .tables
+              evaldb runs \(db)
+              evaldb eval candidate --per-class \(db)
+              evaldb diff baseline candidate --ci \(db)
+              evaldb diff baseline candidate --images --class car --limit 5 \(db)
+              evaldb diff baseline candidate --fail-if-worse 'AP[bicycle]:0.01' \(db); echo "exit $?"
+              evaldb sql "\(query)" \(db)
+              sqlite3 \(shellQuoted(database))
 
-            Files: \(dir)/dataset (annotations/*.txt, images.csv), \(dir)/runs/baseline, \(dir)/runs/candidate, \(database)
+            Files: \(InputFiles.join(dir, "dataset")) (annotations/, images/), \
+            \(InputFiles.join(dir, "runs/baseline")), \(InputFiles.join(dir, "runs/candidate")), \(database)
 
-            """)
+            """
+    }
+
+    /// `text` as one shell word: as is when it is safe, else in single quotes.
+    static func shellQuoted(_ text: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !text.isEmpty && text.allSatisfy(safe.contains) { return text }
+        return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }
 
+/// Why the demo writes nothing.
 enum DemoError: Error, CustomStringConvertible {
-    case notEmpty(String)
-    case cannotWrite(String)
+    case folderNotEmpty(String)
+    case notAFolder(String)
+    case databaseExists(String)
+    case foreignFile(String)
+    case cannotWrite(path: String, reason: String)
 
     var description: String {
         switch self {
-        case .notEmpty(let dir): return "\(dir) exists and is not empty: choose another --dir, or pass --force"
-        case .cannotWrite(let path): return "cannot write \(path): \(String(cString: strerror(errno)))"
+        case .folderNotEmpty(let dir):
+            return "\(dir) exists and is not empty: give a new --dir, or pass --force to replace the demo's files in it"
+        case .notAFolder(let dir):
+            return "\(dir) exists and is not a folder: give a new --dir"
+        case .databaseExists(let path):
+            return
+                "the database \(path) exists: the demo needs a fresh one; give a new --db, or pass --force to "
+                + "replace it"
+        case .foreignFile(let path):
+            return
+                "\(path) is not a file the demo writes, and evaldb would read it with the demo's: move it away, "
+                + "or give a new --dir"
+        case .cannotWrite(let path, let reason):
+            return "cannot write \(path): \(reason)"
         }
     }
 }
 
-/// Minimal file writing for the demo (no Foundation).
-enum DemoFiles {
-    static func isNonEmptyDirectory(_ path: String) -> Bool {
-        guard let handle = opendir(path) else { return access(path, F_OK) == 0 }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+/// The demo's folder: checked before anything is written, then written file by file.
+enum DemoFolder {
+    /// Throws unless `dir` is missing or empty, or `force` is given; with `force`, also throws when a folder the
+    /// demo fills holds another file that the imports would read, and deletes the old database. Nothing else is
+    /// touched.
+    static func prepare(_ dir: String, for files: [String], database: String, force: Bool) throws {
+        switch InputFiles.kind(of: dir) {
+        case .missing: break
+        case .file: throw DemoError.notAFolder(dir)
+        case .directory:
+            guard try entries(dir).isEmpty || force else { throw DemoError.folderNotEmpty(dir) }
+        }
+        if InputFiles.kind(of: database) != .missing && !force { throw DemoError.databaseExists(database) }
+        guard force else { return }
+        let written = Set(files)
+        for folder in ["dataset/annotations", "dataset/images", "runs/baseline", "runs/candidate"] {
+            let path = InputFiles.join(dir, folder)
+            guard InputFiles.kind(of: path) == .directory else { continue }
+            for name in try InputFiles.list(path) where !written.contains(folder + "/" + name) {
+                throw DemoError.foreignFile(InputFiles.join(path, name))
             }
-            if name != "." && name != ".." { return true }
         }
-        return false
-    }
-
-    static func makeDirectories(_ path: String) throws {
-        var partial = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            partial += component + "/"
-            if mkdir(partial, 0o755) != 0 && errno != EEXIST { throw DemoError.cannotWrite(partial) }
-        }
-    }
-
-    static func write(_ text: String, to path: String) throws {
-        guard let file = fopen(path, "w") else { throw DemoError.cannotWrite(path) }
-        defer { fclose(file) }
-        guard fputs(text, file) >= 0 else { throw DemoError.cannotWrite(path) }
-    }
-}
-
-/// The demo's data: drawn from fixed seeds, so every run writes the same bytes.
-enum DemoData {
-    struct Summary {
-        var images = 0
-        var boxes = 0
-        var baseline = 0
-        var candidate = 0
-    }
-
-    /// Class (VisDrone id), relative frequency, typical width and height in pixels.
-    static let classes: [(id: Int, weight: Int, width: ClosedRange<Double>, height: ClosedRange<Double>)] = [
-        (1, 25, 6...16, 14...34), (2, 10, 6...14, 10...22), (3, 5, 10...24, 10...22), (4, 35, 22...60, 16...40),
-        (5, 8, 26...64, 20...44), (6, 4, 36...90, 26...60), (7, 3, 16...34, 14...28), (8, 2, 18...36, 16...30),
-        (9, 2, 50...120, 30...64), (10, 12, 10...26, 10...24),
-    ]
-
-    /// Per class: probability of a detection and box jitter (fraction of the size), baseline and candidate.
-    static func quality(_ category: Int, candidate: Bool) -> (found: Double, jitter: Double) {
-        switch (category, candidate) {
-        case (4, true), (1, true): return (0.9, 0.06)
-        case (3, true): return (0.45, 0.22)
-        default: return (0.72, 0.14)
+        for suffix in ["", "-wal", "-shm", "-journal"] where InputFiles.kind(of: database + suffix) == .file {
+            guard unlink(database + suffix) == 0 else {
+                throw DemoError.cannotWrite(path: database + suffix, reason: String(cString: strerror(errno)))
+            }
         }
     }
 
-    /// A score in [0, 1) with four decimals ("0.1234").
-    static func fixed4(_ value: Double) -> String {
-        let digits = String(min(9_999, Int((value * 10_000).rounded())))
-        return "0." + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    /// Writes `bytes` to `path`, creating the folders above it.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        if let slash = path.lastIndex(of: "/") { try makeFolders(String(path[..<slash])) }
+        guard let file = fopen(path, "wb") else {
+            throw DemoError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        let closed = fclose(file)
+        guard written == bytes.count && closed == 0 else {
+            throw DemoError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
     }
 
-    static func write(to dir: String) throws -> Summary {
-        try DemoFiles.makeDirectories("\(dir)/dataset/annotations")
-        try DemoFiles.makeDirectories("\(dir)/runs/baseline")
-        try DemoFiles.makeDirectories("\(dir)/runs/candidate")
-        var summary = Summary()
-        var sizes = "image,width,height\n"
-        let totalWeight = classes.reduce(0) { $0 + $1.weight }
-        for index in 0..<60 {
-            var random = SplitMix64(seed: 0xD0_0000 + UInt64(index))
-            func uniform() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
-            func within(_ range: ClosedRange<Double>) -> Double {
-                range.lowerBound + uniform() * (range.upperBound - range.lowerBound)
-            }
-            let name = "demo_\(String(repeating: "0", count: 4 - String(index).count))\(index)"
-            let (width, height) = index % 3 == 0 ? (1360.0, 765.0) : (960.0, 540.0)
-            sizes += "\(name),\(Int(width)),\(Int(height))\n"
-            var annotations = ""
-            var baseline = ""
-            var candidate = ""
-            // Ignored regions (category 0) in about a third of the images.
-            if random.next(below: 3) == 0 {
-                let (w, h) = (within(80...200), within(60...140))
-                annotations +=
-                    "\(Int(within(0...(width - w)))),\(Int(within(0...(height - h)))),\(Int(w)),\(Int(h)),0,0,0,0\n"
-            }
-            let objects = 12 + Int(random.next(below: 30))
-            for _ in 0..<objects {
-                var pick = Int(random.next(below: UInt64(totalWeight)))
-                var kind = classes[0]
-                for item in classes {
-                    if pick < item.weight {
-                        kind = item
-                        break
-                    }
-                    pick -= item.weight
-                }
-                let (w, h) = (within(kind.width), within(kind.height))
-                let (x, y) = (within(0...(width - w - 1)), within(0...(height - h - 1)))
-                let ignore = random.next(below: 20) == 0
-                let others = random.next(below: 30) == 0
-                let category = others ? 11 : kind.id
-                annotations +=
-                    "\(Int(x)),\(Int(y)),\(Int(w)),\(Int(h)),\(ignore ? 0 : 1),\(category),\(random.next(below: 2)),\(random.next(below: 3))\n"
-                summary.boxes += 1
-                guard !others else { continue }
-                // One draw per object shared by both runs: classes whose quality is the same stay the same.
-                let found = uniform()
-                let confusion = random.next(below: 25) == 0 ? Int(random.next(below: 10)) + 1 : kind.id
-                let noise = (uniform() - 0.5, uniform() - 0.5, uniform() - 0.5, uniform() - 0.5)
-                let confidence = 0.35 + 0.6 * uniform()
-                for isCandidate in [false, true] {
-                    let q = quality(kind.id, candidate: isCandidate)
-                    guard found < q.found else { continue }
-                    let j = q.jitter * 2
-                    let line =
-                        "\(Int(x + noise.0 * j * w)),\(Int(y + noise.1 * j * h)),\(Int(w * (1 + noise.2 * j))),\(Int(h * (1 + noise.3 * j))),\(DemoData.fixed4(confidence * (1 - q.jitter))),\(confusion),-1,-1\n"
-                    if isCandidate {
-                        candidate += line
-                        summary.candidate += 1
-                    } else {
-                        baseline += line
-                        summary.baseline += 1
-                    }
-                }
-            }
-            // Background false positives, the same in both runs.
-            for _ in 0..<(4 + Int(random.next(below: 10))) {
-                let kind = classes[Int(random.next(below: UInt64(classes.count)))]
-                let (w, h) = (within(kind.width), within(kind.height))
-                let line =
-                    "\(Int(within(0...(width - w - 1)))),\(Int(within(0...(height - h - 1)))),\(Int(w)),\(Int(h)),\(DemoData.fixed4(0.05 + 0.5 * uniform())),\(kind.id),-1,-1\n"
-                baseline += line
-                candidate += line
-                summary.baseline += 1
-                summary.candidate += 1
-            }
-            try DemoFiles.write(annotations, to: "\(dir)/dataset/annotations/\(name).txt")
-            try DemoFiles.write(baseline, to: "\(dir)/runs/baseline/\(name).txt")
-            try DemoFiles.write(candidate, to: "\(dir)/runs/candidate/\(name).txt")
-            summary.images += 1
+    /// `mkdir -p`.
+    static func makeFolders(_ path: String) throws {
+        guard !path.isEmpty, InputFiles.kind(of: path) != .directory else { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try makeFolders(String(path[..<slash])) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw DemoError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
-        try DemoFiles.write(sizes, to: "\(dir)/dataset/images.csv")
-        return summary
+    }
+
+    /// The names in a folder, hidden ones included.
+    static func entries(_ path: String) throws -> [String] {
+        guard let folder = opendir(path) else {
+            throw DemoError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 }
