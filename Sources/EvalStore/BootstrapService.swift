@@ -33,22 +33,11 @@ public struct BootstrapService {
     public func intervals(
         runA: String, runB: String, request: EvaluationRequest, resamples: Int, seed: UInt64
     ) throws -> BootstrapIntervals {
-        let service = EvaluationService(database)
-        let runs = RunStore(database)
-        let a = try runs.require(name: runA)
-        let b = try runs.require(name: runB)
-        guard let dataset = try DatasetStore(database).find(id: a.datasetID) else {
-            throw StoreError.unknownRun(name: runA, known: [])
-        }
-        let categories = try DatasetStore(database).categories(datasetID: dataset.id)
-        let settings = try ProtocolSettings(request: request, categories: categories)
-        let (groundTruth, detectionsA, contextA) = try service.prepare(run: a, dataset: dataset, settings: settings)
-        let (_, detectionsB, contextB) = try service.prepare(run: b, dataset: dataset, settings: settings)
-        let recordA = ProtocolRunner.run(groundTruth, detectionsA, context: contextA)
-        let recordB = ProtocolRunner.run(groundTruth, detectionsB, context: contextB)
-        let plan = BootstrapPlan(settings: settings, groundTruth: groundTruth)
-        let rankedA = plan.ranked(detectionsA, groundTruth: groundTruth, matches: recordA.matches)
-        let rankedB = plan.ranked(detectionsB, groundTruth: groundTruth, matches: recordB.matches)
+        let pair = try matched(runA: runA, runB: runB, request: request)
+        let (plan, rankedA, rankedB, recordA, recordB) = (
+            pair.plan, pair.rankedA, pair.rankedB, pair.recordA, pair.recordB
+        )
+        let groundTruth = pair.groundTruth
         let bootstrap = plan.bootstrap
         let ones = [Int32](repeating: 1, count: groundTruth.imageCount)
         let pointA = bootstrap.values(rankedA, weights: ones)
@@ -75,6 +64,41 @@ public struct BootstrapService {
             resamples: resamples, seed: seed, summary: summary, classes: classes,
             pointA: pointA, pointB: pointB,
             categoryIDs: plan.categoryIDs, summaryNames: plan.summaryNames, classNames: plan.classNames)
+    }
+}
+
+/// Both runs evaluated in memory on the dataset of the first, and ranked for resampling.
+struct MatchedPair {
+    var groundTruth: EvalGroundTruth
+    var imageRowIDs: [Int64]
+    var plan: BootstrapPlan
+    var recordA: EvaluationRecord
+    var recordB: EvaluationRecord
+    var rankedA: RankedOutcomes
+    var rankedB: RankedOutcomes
+}
+
+extension BootstrapService {
+    /// Loads both runs with `request`'s filters, evaluates them in memory and ranks their outcomes.
+    func matched(runA: String, runB: String, request: EvaluationRequest) throws -> MatchedPair {
+        let service = EvaluationService(database)
+        let runs = RunStore(database)
+        let a = try runs.require(name: runA)
+        let b = try runs.require(name: runB)
+        guard let dataset = try DatasetStore(database).find(id: a.datasetID) else {
+            throw StoreError.unknownRun(name: runA, known: [])
+        }
+        let categories = try DatasetStore(database).categories(datasetID: dataset.id)
+        let settings = try ProtocolSettings(request: request, categories: categories)
+        let (groundTruth, detectionsA, contextA) = try service.prepare(run: a, dataset: dataset, settings: settings)
+        let (_, detectionsB, contextB) = try service.prepare(run: b, dataset: dataset, settings: settings)
+        let recordA = ProtocolRunner.run(groundTruth, detectionsA, context: contextA)
+        let recordB = ProtocolRunner.run(groundTruth, detectionsB, context: contextB)
+        let plan = BootstrapPlan(settings: settings, groundTruth: groundTruth)
+        return MatchedPair(
+            groundTruth: groundTruth, imageRowIDs: contextA.imageRowIDs, plan: plan, recordA: recordA,
+            recordB: recordB, rankedA: plan.ranked(detectionsA, groundTruth: groundTruth, matches: recordA.matches),
+            rankedB: plan.ranked(detectionsB, groundTruth: groundTruth, matches: recordB.matches))
     }
 }
 
@@ -257,24 +281,14 @@ extension BootstrapService {
     public func imageChanges(
         runA: String, runB: String, request: EvaluationRequest, category: Int64?, limit: Int
     ) throws -> (threshold: Double, images: [ImageCountsChange]) {
-        let service = EvaluationService(database)
-        let runs = RunStore(database)
-        let a = try runs.require(name: runA)
-        let b = try runs.require(name: runB)
-        guard let dataset = try DatasetStore(database).find(id: a.datasetID) else {
-            throw StoreError.unknownRun(name: runA, known: [])
-        }
-        let categories = try DatasetStore(database).categories(datasetID: dataset.id)
-        let settings = try ProtocolSettings(request: request, categories: categories)
-        let (groundTruth, detectionsA, contextA) = try service.prepare(run: a, dataset: dataset, settings: settings)
-        let (_, detectionsB, contextB) = try service.prepare(run: b, dataset: dataset, settings: settings)
-        let plan = BootstrapPlan(settings: settings, groundTruth: groundTruth)
+        let pair = try matched(runA: runA, runB: runB, request: request)
+        let plan = pair.plan
+        let groundTruth = pair.groundTruth
+        let threshold = plan.settings.iouThresholds[plan.bootstrap.counting]
         let counting = plan.bootstrap.counting
         let classFilter: Int32? = category.flatMap { id in plan.categoryIDs.firstIndex(of: id).map { Int32($0) } }
-        if category != nil && classFilter == nil { return (settings.iouThresholds[counting], []) }
-        func counts(_ detections: EvalDetections, _ context: ProtocolContext) -> [(tp: Int, fp: Int, fn: Int)] {
-            let record = ProtocolRunner.run(groundTruth, detections, context: context)
-            let ranked = plan.ranked(detections, groundTruth: groundTruth, matches: record.matches)
+        if category != nil && classFilter == nil { return (threshold, []) }
+        func counts(_ ranked: RankedOutcomes) -> [(tp: Int, fp: Int, fn: Int)] {
             var perImage = [(tp: Int, fp: Int, fn: Int)](repeating: (0, 0, 0), count: groundTruth.imageCount)
             let bit = UInt32(1) << UInt32(counting)
             for k in 0..<plan.categoryIDs.count where classFilter == nil || classFilter == Int32(k) {
@@ -295,12 +309,12 @@ extension BootstrapService {
             }
             return perImage
         }
-        let countsA = counts(detectionsA, contextA)
-        let countsB = counts(detectionsB, contextB)
+        let countsA = counts(pair.rankedA)
+        let countsB = counts(pair.rankedB)
         var changed: [(image: Int, change: ImageCountsChange)] = []
         for image in 0..<groundTruth.imageCount {
             let change = ImageCountsChange(
-                imageRowID: contextA.imageRowIDs[image], fileName: "", a: countsA[image], b: countsB[image])
+                imageRowID: pair.imageRowIDs[image], fileName: "", a: countsA[image], b: countsB[image])
             if change.size > 0 { changed.append((image, change)) }
         }
         changed.sort { $0.change.size != $1.change.size ? $0.change.size > $1.change.size : $0.image < $1.image }
@@ -311,6 +325,6 @@ extension BootstrapService {
             if try names.step() { result[index].fileName = names.column(0).string ?? "" }
             names.reset()
         }
-        return (settings.iouThresholds[counting], result)
+        return (threshold, result)
     }
 }
