@@ -95,5 +95,19 @@ import Testing
             checked += 1
         }
         #expect(checked == 80)
+        // A class-agnostic evaluation's one class shows in the views as 'all classes' (id -1).
+        #expect(try cli.run(["eval", "r1", "--class-agnostic"]).status == 0)
+        let agnostic = try cli.run([
+            "sql",
+            """
+            SELECT s.category_id, s.category, s.n_gt,
+                   (SELECT count(*) FROM pr_curve p WHERE p.evaluation_id = s.evaluation_id) AS points,
+                   (SELECT count(*) FROM class_ap c WHERE c.evaluation_id = s.evaluation_id) AS metrics
+            FROM class_summary s WHERE s.params LIKE '%agnostic%'
+            """, "--format", "csv",
+        ])
+        #expect(agnostic.stdout.hasPrefix("category_id,category,n_gt,"), "\(agnostic.stderr)")
+        let fields = agnostic.stdout.split(separator: "\n").dropFirst().first?.split(separator: ",") ?? []
+        #expect(fields.count == 5 && fields[0] == "-1" && fields[1] == "all classes" && fields[3] == "1010")
     }
 }
