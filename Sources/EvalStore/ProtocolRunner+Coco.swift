@@ -30,16 +30,6 @@ extension ProtocolRunner {
         }
         let thresholds = settings.iouThresholds
         let lastM = settings.maxDetections.count - 1
-        // Evaluated detections per category (any outcome): with none, no recall point is reached.
-        var evaluated = [Int](repeating: 0, count: result.categoryIDs.count)
-        let position = Dictionary(uniqueKeysWithValues: result.categoryIDs.enumerated().map { ($1, $0) })
-        for i in 0..<detections.count where result.isEvaluated[i] {
-            if settings.isClassAgnostic {
-                evaluated[0] += 1
-            } else if let k = position[detections.category[i]] {
-                evaluated[k] += 1
-            }
-        }
         for (k, category) in result.categoryIDs.enumerated() {
             for (a, area) in settings.areaRanges.enumerated() {
                 record.classMetrics.append(
@@ -79,7 +69,8 @@ extension ProtocolRunner {
                     let precision = result.precision(t: t, r: r, k: k, a: 0, m: lastM)
                     curve.precision.append(defined(precision))
                     let isReached =
-                        precision >= 0 && evaluated[k] > 0 && result.parameters.recallThresholds[r] <= reached
+                        precision >= 0 && result.counts[k].detections > 0
+                        && result.parameters.recallThresholds[r] <= reached
                     curve.score.append(isReached ? result.score(t: t, r: r, k: k, a: 0, m: lastM) : nil)
                 }
                 record.prCurves.append(curve)
