@@ -105,7 +105,7 @@ public struct EvaluationInputLoader {
         let boxes = try database.prepare(
             """
             SELECT id, image_id, category_id, x, y, w, h, area, is_crowd, is_ignored, is_difficult,
-                   coalesce(annotation_id, 0)
+                   coalesce(annotation_id, id)
             FROM gt_boxes WHERE dataset_id = ? ORDER BY id
             """)
         try boxes.bind([.integer(datasetID)])

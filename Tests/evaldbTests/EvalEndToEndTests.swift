@@ -131,6 +131,19 @@ import Testing
                 #expect(close(number(metrics["mAP"]), reference, 1e-9), "\(protocolName) at \(threshold)")
             }
         }
+        // The same boxes under COCO: VOC boxes have no annotation ids, so none may act as pycocotools' id 0
+        // (which never matches); the numbers are pycocotools' on the COCO copy with ids renumbered from 1.
+        let coco = try cli.run(["eval", "cats", "--protocol", "coco", "--format", "json"])
+        let cocoMetrics = try #require(try json(coco.stdout)["metrics"] as? [String: Any])
+        let cocoExpected = try json(
+            String(
+                contentsOfFile: CLI.fixture("padilla-review-toyexample/expected-pycocotools-ann-ids-plus1.json"),
+                encoding: .utf8))
+        let stats = try #require(cocoExpected["stats"] as? [Double])
+        let names = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
+        for (name, value) in zip(names, stats) {
+            #expect(close(number(cocoMetrics[name]), value == -1 ? nil : value, 1e-12), "coco \(name)")
+        }
     }
 
     @Test func badParametersAreUsageErrorsAndStoreNothing() throws {
