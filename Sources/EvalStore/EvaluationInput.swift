@@ -37,9 +37,9 @@ public struct EvaluationInputLoader {
                 seq: seq)
         }
         let count = try detectionCount(runID: runID)
-        let imageRowIDs = try database.fetchAll(
-            "SELECT id FROM images WHERE dataset_id = ? ORDER BY id", [.integer(datasetID)]
-        ).compactMap { $0[0].int64 }
+        var imageRowIDs: [Int64] = []
+        let images = try datasetRows(of: "images", columns: "id", datasetID: datasetID)
+        while try images.step() { imageRowIDs.append(images.int64(at: 0)) }
         let index = ImageIndex(rowIDs: imageRowIDs)
         // This connection is used by one worker only while the other opens its own.
         let side = SideLoad(self)
@@ -73,6 +73,18 @@ public struct EvaluationInputLoader {
             seq: seq)
     }
 
+    /// A dataset's rows of `table` (images or gt_boxes) in row id order. One import writes them, so they are
+    /// one range of row ids: reading that range of the table (still filtered by dataset) beats going through a
+    /// (dataset, ...) index, which costs a lookup per row and a sort.
+    private func datasetRows(of table: String, columns: String, datasetID: Int64) throws -> Statement {
+        let range = try database.fetchOne(
+            "SELECT min(id), max(id) FROM \(table) WHERE dataset_id = ?", [.integer(datasetID)])
+        let statement = try database.prepare(
+            "SELECT \(columns) FROM \(table) NOT INDEXED WHERE id BETWEEN ? AND ? AND dataset_id = ? ORDER BY id")
+        try statement.bind([range?[0] ?? .integer(0), range?[1] ?? .integer(-1), .integer(datasetID)])
+        return statement
+    }
+
     private func detectionCount(runID: Int64) throws -> Int {
         try database.fetchValue("SELECT detection_count FROM runs WHERE id = ?", [.integer(runID)]).int ?? 0
     }
@@ -86,9 +98,7 @@ public struct EvaluationInputLoader {
         var widths: [Int] = []
         var heights: [Int] = []
         var rowIDs: [Int64] = []
-        let images = try database.prepare(
-            "SELECT id, external_id, width, height FROM images WHERE dataset_id = ? ORDER BY id")
-        try images.bind([.integer(datasetID)])
+        let images = try datasetRows(of: "images", columns: "id, external_id, width, height", datasetID: datasetID)
         while try images.step() {
             rowIDs.append(images.int64(at: 0))
             imageIDs.append(images.int64(at: 1))
@@ -102,17 +112,12 @@ public struct EvaluationInputLoader {
             imageIDs: imageIDs, imageWidths: widths, imageHeights: heights, categoryIDs: categories)
         let index = ImageIndex(rowIDs: rowIDs)
         var boxRowIDs: [Int64] = []
-        // A dataset's boxes are one range of row ids (one import writes them): read that range of the table in
-        // row id order rather than through the (dataset, category) index, which costs a lookup per box and a sort.
-        let range = try database.fetchOne(
-            "SELECT min(id), max(id) FROM gt_boxes WHERE dataset_id = ?", [.integer(datasetID)])
-        let boxes = try database.prepare(
-            """
-            SELECT id, image_id, category_id, x, y, w, h, area, is_crowd, is_ignored, is_difficult,
-                   coalesce(annotation_id, id)
-            FROM gt_boxes NOT INDEXED WHERE id BETWEEN ? AND ? AND dataset_id = ? ORDER BY id
-            """)
-        try boxes.bind([range?[0] ?? .integer(0), range?[1] ?? .integer(-1), .integer(datasetID)])
+        let boxes = try datasetRows(
+            of: "gt_boxes",
+            columns: """
+                id, image_id, category_id, x, y, w, h, area, is_crowd, is_ignored, is_difficult,
+                coalesce(annotation_id, id)
+                """, datasetID: datasetID)
         while try boxes.step() {
             boxRowIDs.append(boxes.int64(at: 0))
             groundTruth.appendBox(
