@@ -1,0 +1,591 @@
+#!/usr/bin/env python3
+"""Differential check of `evaldb eval --protocol voc07|voc12|visdrone` against the Python oracles.
+
+The oracles are independent re-implementations of the PASCAL VOC devkit and of the official VisDrone-DET
+toolkit kept in ../shared/reference/oracles (relative to the repository root). They are imported from there
+at check time and never copied into this repository; when that folder is absent the check says so in one
+line and passes.
+
+It generates N random cases (case i from its own generator seeded with "SEED:i", so one case can be rerun
+alone with --case i); every fourth case is a VisDrone set, the others are VOC cases. Each case is written to
+a temporary folder, imported into a fresh evaldb database (`dataset import`, `import --no-eval`), evaluated
+with `evaldb eval run --protocol ... --format json`, and compared with the oracle fed the same boxes:
+
+- VOC: a PASCAL VOC folder (XML with `difficult` flags, per-class `comp4_det_test_<class>.txt` results;
+  integer or quarter-pixel corners, for which evaldb's stored `x = xmin, w = xmax - xmin` gives back
+  `xmax = x + w` exactly) or a COCO JSON pair (any coordinates; the oracle gets the corners `x + w`, `y + h`
+  computed as evaldb computes them), with difficult boxes, duplicate ground truth, score ties, empty images,
+  classes without ground truth (COCO categories without annotations, VOC classes whose boxes are all
+  difficult), detections on images without ground truth, and detections built to overlap a ground truth at
+  exactly (or as near as small integers allow) the IoU threshold. Each case is evaluated as voc07 and as
+  voc12, each with its own threshold (evaldb's default 0.5, or `--iou X`). Compared: the mAP and every
+  per-class AP (null where the oracle has none), within 1e-9. `voc_oracle.voc_map(gts, dets, thr, use07)`
+  takes corners with the devkit's +1 pixel convention, which is also evaldb's reading of stored boxes.
+- VisDrone: a VisDrone-DET folder (`annotations/*.txt`, `images.csv` read by evaldb as `--sizes` and by
+  the oracle) and a results folder, with ignored regions (category 0, some at the image edge or beyond it),
+  score-0 ignore boxes, category 11 'others', truncation and occlusion fields, images missing some classes,
+  empty and missing files, unsorted result files, more than 500 detections on some images, fractional and
+  half-pixel coordinates (rounding in the region test), and boxes overlapping at exactly 0.85 (where
+  MATLAB's and Octave's thresholds differ). Parameters: the toolkit's defaults; Octave's thresholds
+  `0.5 + k*0.05` as an `--iou` list against the oracle's `thr_style="octave"`; `--iou` subsets of the
+  default thresholds (AP50 / AP75 compared where present, null required where absent); `--max-dets`
+  subsets of 1,10,100,500 ending with 500 (AP, AP50, AP75 and the AR of each budget listed compared, no
+  other AR reported). evaldb's fractions times 100 are compared with the oracle's percent within 1e-9.
+
+Usage: Scripts/crosscheck_oracles.py EVALDB_BINARY [--cases 160] [--seed 1] [--case I [--keep DIR]]
+(run by Scripts/crosscheck, whose --oracle-cases / --oracle-seed are --cases / --seed here)
+"""
+import argparse
+import json
+import math
+import pathlib
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from fractions import Fraction
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ORACLES = ROOT.parent / "shared" / "reference" / "oracles"
+TOLERANCE = 1e-9  # VOC: fractions; VisDrone: percent
+VISDRONE_EVERY = 4  # case i is a VisDrone set when i % 4 == 3
+
+VOC_CLASSES = ["aeroplane", "bicycle", "bird", "boat", "bus", "car", "cat", "dog", "person", "traffic_light"]
+EXACT_THRESHOLDS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]
+VISDRONE_THRESHOLDS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+OCTAVE_THRESHOLDS = [0.5 + k * 0.05 for k in range(9)] + [0.95]
+VISDRONE_METRICS = ["AP", "AP50", "AP75", "AR1", "AR10", "AR100", "AR500"]
+
+
+def load_oracles():
+    """The two oracle modules, imported from ORACLES without writing bytecode there; None when absent."""
+    if not (ORACLES / "voc_oracle.py").is_file() or not (ORACLES / "visdrone_oracle.py").is_file():
+        return None
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(ORACLES))
+    import visdrone_oracle
+    import voc_oracle
+    return voc_oracle, visdrone_oracle
+
+
+class EvaldbError(Exception):
+    pass
+
+
+COMMANDS = []  # the evaldb command lines of the current case, shown with --case
+
+
+def evaldb(binary, db, args):
+    COMMANDS.append(" ".join([binary, *args, "--db", str(db)]))
+    result = subprocess.run([binary, *args, "--db", str(db)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise EvaldbError(f"evaldb {' '.join(args)} failed (exit {result.returncode}): {result.stderr.strip()}")
+    return result.stdout
+
+
+def run_case(binary, folder, dataset_args, run_args, evaluations):
+    """Imports the case into a fresh database in `folder` and returns evaldb's JSON for each `eval` argument list."""
+    db = folder / "case.sqlite"
+    evaldb(binary, db, ["dataset", "import", "case", *dataset_args])
+    evaldb(binary, db, ["import", "run", *run_args, "--dataset", "case", "--no-eval"])
+    outputs = []
+    for args in evaluations:
+        output = json.loads(evaldb(binary, db, ["eval", "run", *args, "--format", "json"]))
+        outputs.append(output[0] if isinstance(output, list) else output)
+    return outputs
+
+
+def exact_overlap(rng, ratio, width, height):
+    """Two boxes (x, y, pixel width, pixel height) of one size, side by side, whose overlap (inter / union,
+    both in whole pixels) is `ratio`, or the nearest fraction with a denominator of at most 40; None when
+    they do not fit in the image. Width W and shift s satisfy (W - s) / (W + s) = ratio."""
+    f = Fraction(ratio).limit_denominator(40)
+    span, shift = f.denominator + f.numerator, f.denominator - f.numerator
+    divisor = math.gcd(span, shift)
+    span, shift = span // divisor, shift // divisor
+    scale = rng.randint(1, 3) * max(1, 12 // span)
+    span, shift = span * scale, shift * scale
+    if span + shift > width or height < 4:
+        return None
+    h = rng.randint(3, max(3, height // 3))
+    x, y = rng.randint(0, width - span - shift), rng.randint(0, height - h)
+    return (x, y, span, h), (x + shift, y, span, h)
+
+
+# ---------------------------------------------------------------------------------------------------- VOC
+
+
+def voc_threshold(rng):
+    """None (evaldb's default 0.5, no --iou), a threshold exact constructions can hit, or a random one."""
+    u = rng.random()
+    if u < 0.35:
+        return None
+    if u < 0.65:
+        return rng.choice(EXACT_THRESHOLDS)
+    return round(rng.uniform(0.05, 0.95), 3)
+
+
+def voc_case(rng):
+    """A random VOC case: images, boxes (x, y, w, h) with corners (x, y, x + w, y + h) under the +1 pixel
+    convention, detections in file order, and the two configurations to evaluate."""
+    route = "voc" if rng.random() < 0.7 else "coco"
+    style = rng.choice(["int", "int", "quarter"] if route == "voc" else ["int", "decimal", "float"])
+    n_classes = rng.randint(1, 6)
+    classes = sorted(rng.sample(VOC_CLASSES, n_classes))
+    # COCO categories may have no annotation at all; VOC classes exist only through their boxes
+    without_gt = set(rng.sample(classes, rng.randint(1, n_classes - 1))) if route == "coco" and n_classes > 1 \
+        and rng.random() < 0.7 else set()
+    all_difficult = {rng.choice(classes)} if route == "voc" and n_classes > 1 and rng.random() < 0.2 else set()
+    gt_classes = [c for c in classes if c not in without_gt]
+    exact_classes = [c for c in gt_classes if c not in all_difficult]
+    p_difficult = 0.15 if route == "voc" and rng.random() < 0.8 else 0.0
+    tie_scores = rng.random() < 0.4
+    configs = [("voc07", voc_threshold(rng)), ("voc12", voc_threshold(rng))]
+    targets = [thr if thr is not None else 0.5 for _, thr in configs]
+
+    def snap(v):
+        if style == "int":
+            return float(round(v))
+        if style == "quarter":
+            return round(v * 4) / 4
+        return round(v, 2) if style == "decimal" else v
+
+    def inside(x, y, w, h, width, height):
+        """(x, y, w, h) moved into the image (corners up to the width and height) and snapped."""
+        x, y = snap(min(max(x, 0.0), width - 1.0)), snap(min(max(y, 0.0), height - 1.0))
+        return x, y, snap(min(max(w, 0.0), width - x)), snap(min(max(h, 0.0), height - y))
+
+    def random_box(width, height):
+        w, h = rng.uniform(0, width / 2), rng.uniform(0, height / 2)
+        return inside(rng.uniform(0, width - w), rng.uniform(0, height - h), w, h, width, height)
+
+    images = []  # (name, width, height)
+    gts = []  # (image, class, x, y, w, h, difficult), file order
+    dets = []  # (image, class, score, x, y, w, h), file order within each class
+    n_images = rng.randint(1, 18)
+    names = sorted(rng.sample(range(1, 10000), n_images))
+    for serial in names:
+        name = f"{rng.choice([2007, 2008, 2012])}_{serial:06d}"
+        width, height = rng.choice([(500, 375), (353, 500), (120, 90), (640, 480)])
+        images.append((name, width, height))
+        boxes = []
+        empty = rng.random() < 0.2 or not gt_classes  # no ground truth on this image
+        for _ in range(0 if empty else rng.randint(1, 10)):
+            cls = rng.choice(gt_classes)
+            x, y, w, h = boxes[-1][1:] if boxes and rng.random() < 0.05 else random_box(width, height)  # duplicate
+            difficult = 1 if cls in all_difficult or rng.random() < p_difficult else 0
+            gts.append((name, cls, x, y, w, h, difficult))
+            boxes.append((cls, x, y, w, h))
+        for _ in range(rng.randint(0, 60 if rng.random() < 0.1 else 14)):
+            u = rng.random()
+            if boxes and u < 0.6:
+                cls, x, y, w, h = rng.choice(boxes)
+                if rng.random() < 0.15:
+                    cls = rng.choice(classes)
+                x, y = x + rng.gauss(0, w * 0.12 + 1), y + rng.gauss(0, h * 0.12 + 1)
+                box = inside(x, y, w * rng.uniform(0.8, 1.2), h * rng.uniform(0.8, 1.2), width, height)
+            elif exact_classes and not empty and u < 0.7:
+                pair = exact_overlap(rng, rng.choice(targets), width, height)
+                if pair is None:
+                    continue
+                cls = rng.choice(exact_classes)
+                (gx, gy, gw, gh), (dx, dy, dw, dh) = pair  # whole pixels: corners x .. x + W - 1
+                gts.append((name, cls, float(gx), float(gy), gw - 1.0, gh - 1.0, 0))
+                boxes.append((cls, float(gx), float(gy), gw - 1.0, gh - 1.0))
+                box = (float(dx), float(dy), dw - 1.0, dh - 1.0)
+            else:
+                cls, box = rng.choice(classes), random_box(width, height)
+            score = round(rng.random(), 1) if tie_scores else rng.random()
+            dets.append((name, cls, score, *box))
+    if route == "voc":  # a VOC class exists only through its boxes
+        missing = [c for c in gt_classes if not any(g[1] == c for g in gts)]
+    else:  # a COCO category needs none, but the dataset needs a box
+        missing = [] if gts else gt_classes[:1]
+    for cls in missing:
+        name, width, height = rng.choice(images)
+        gts.append((name, cls, *random_box(width, height), 1 if cls in all_difficult else 0))
+    if not dets:
+        name, width, height = images[-1]
+        dets.append((name, classes[0], 0.5, *random_box(width, height)))
+    if route == "voc":  # every corner must come back from evaldb's x + (xmax - xmin)
+        for x, y, w, h in [g[2:6] for g in gts] + [d[3:7] for d in dets]:
+            assert x + ((x + w) - x) == x + w and y + ((y + h) - y) == y + h, (x, y, w, h)
+    return {"route": route, "style": style, "classes": classes, "images": images, "gts": gts, "dets": dets,
+            "configs": configs}
+
+
+def number(v):
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def write_voc_case(case, folder):
+    """Writes the case as evaldb imports it; returns (dataset args, run args)."""
+    gts, dets = case["gts"], case["dets"]
+    if case["route"] == "voc":
+        (folder / "gt" / "Annotations").mkdir(parents=True)
+        (folder / "results").mkdir()
+        for name, width, height in case["images"]:
+            objects = "".join(
+                f"  <object><name>{cls}</name><pose>Unspecified</pose><truncated>0</truncated>"
+                f"<difficult>{difficult}</difficult><bndbox><xmin>{number(x)}</xmin><ymin>{number(y)}</ymin>"
+                f"<xmax>{number(x + w)}</xmax><ymax>{number(y + h)}</ymax></bndbox></object>\n"
+                for image, cls, x, y, w, h, difficult in gts if image == name)
+            (folder / "gt" / "Annotations" / f"{name}.xml").write_text(
+                f"<annotation>\n  <folder>VOC</folder><filename>{name}.jpg</filename>\n"
+                f"  <size><width>{width}</width><height>{height}</height><depth>3</depth></size>\n"
+                f"{objects}</annotation>\n")
+        for cls in case["classes"]:
+            rows = [f"{image} {score!r} {number(x)} {number(y)} {number(x + w)} {number(y + h)}\n"
+                    for image, c, score, x, y, w, h in dets if c == cls]
+            if rows or cls in case["classes"][::2]:  # some classes get an empty file, others none
+                (folder / "results" / f"comp4_det_test_{cls}.txt").write_text("".join(rows))
+        return [str(folder / "gt"), "--format", "voc"], [str(folder / "results"), "--format", "voc"]
+    image_ids = {name: i + 1 for i, (name, _, _) in enumerate(case["images"])}
+    category_ids = {cls: i + 1 for i, cls in enumerate(case["classes"])}
+    (folder / "gt.json").write_text(json.dumps({
+        "images": [{"id": image_ids[n], "file_name": f"{n}.jpg", "width": w, "height": h}
+                   for n, w, h in case["images"]],
+        "annotations": [{"id": k + 1, "image_id": image_ids[image], "category_id": category_ids[cls],
+                         "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0}
+                        for k, (image, cls, x, y, w, h, _) in enumerate(gts)],
+        "categories": [{"id": i, "name": cls} for cls, i in category_ids.items()],
+    }))
+    (folder / "dets.json").write_text(json.dumps(
+        [{"image_id": image_ids[image], "category_id": category_ids[cls], "bbox": [x, y, w, h], "score": score}
+         for image, cls, score, x, y, w, h in dets]))
+    return [str(folder / "gt.json"), "--format", "coco"], [str(folder / "dets.json"), "--format", "coco"]
+
+
+def voc_labels(case):
+    """One label per configuration: the protocol and the --iou option, if any (else evaldb's default 0.5)."""
+    return [protocol if thr is None else f"{protocol} --iou {thr!r}" for protocol, thr in case["configs"]]
+
+
+def check_voc(binary, voc_oracle, case, folder, stats):
+    """Per configuration of the case, its label and the problems found (none when evaldb agrees)."""
+    dataset_args, run_args = write_voc_case(case, folder)
+    evaluations = [["--protocol", protocol] + ([] if thr is None else ["--iou", repr(thr)])
+                   for protocol, thr in case["configs"]]
+    outputs = run_case(binary, folder, dataset_args, run_args, evaluations)
+    gts = [(image, cls, x, y, x + w, y + h, difficult) for image, cls, x, y, w, h, difficult in case["gts"]]
+    dets = [(image, cls, score, x, y, x + w, y + h) for image, cls, score, x, y, w, h in case["dets"]]
+    results = []
+    for label, (protocol, thr), ours in zip(voc_labels(case), case["configs"], outputs):
+        threshold = 0.5 if thr is None else thr
+        try:
+            mean, per_class = voc_oracle.voc_map(gts, dets, threshold, protocol == "voc07")
+        except ZeroDivisionError:  # the oracle's mean over no class: no class has a non-difficult box
+            mean, per_class = None, {}
+        problems = []
+        if ours["params"]["iou"] != [threshold]:
+            problems.append(f"evaldb evaluated at {ours['params']['iou']}")
+        diff = difference(ours["metrics"].get("mAP"), mean)
+        stats["voc mAP"] = max(stats["voc mAP"], diff)
+        if diff > TOLERANCE:
+            problems.append(f"mAP: evaldb {ours['metrics'].get('mAP')!r}, oracle {mean!r}")
+        names = sorted(c["name"] for c in ours["classes"])
+        if names != case["classes"]:
+            problems.append(f"evaldb classes {names}, the case's {case['classes']}")
+        for entry in ours["classes"]:
+            want = per_class.get(entry["name"])  # None: no non-difficult box (or none at all)
+            diff = difference(entry.get("AP"), want)
+            stats["voc class AP"] = max(stats["voc class AP"], diff)
+            stats["voc class APs"] += 1
+            if diff > TOLERANCE:
+                problems.append(f"class {entry['name']} AP: evaldb {entry.get('AP')!r}, oracle {want!r}")
+        results.append((label, problems))
+    return results
+
+
+# ----------------------------------------------------------------------------------------------- VisDrone
+
+
+def visdrone_case(rng):
+    """A random VisDrone-DET set: images (name, width, height), annotation rows and result rows per image
+    (8 values each, in file order; None for a missing result file), and the evaluation parameters."""
+    integer_gt = rng.random() < 0.85
+    det_style = rng.choice(["int", "decimal", "half"])
+    tie_scores = rng.random() < 0.4
+    iou, max_dets, thr_style = None, None, "matlab"
+    u = rng.random()
+    if u < 0.4:
+        pass
+    elif u < 0.6:
+        iou, thr_style = OCTAVE_THRESHOLDS, "octave"
+    elif u < 0.8:
+        named = rng.sample([0.5, 0.75], rng.randint(1, 2))  # AP50 / AP75 are then the oracle's
+        iou = sorted(set(rng.sample(VISDRONE_THRESHOLDS, rng.randint(0, 3)) + named))
+    else:
+        max_dets = sorted(rng.sample([1, 10, 100], rng.randint(0, 2))) + [500]
+        if rng.random() < 0.5:
+            iou, thr_style = OCTAVE_THRESHOLDS, "octave"
+    targets = [0.85, 0.85, 0.5, 0.75, 0.95, 0.6]
+
+    def gt_value(v):
+        return float(round(v)) if integer_gt else round(v * 2) / 2
+
+    def det_value(v):
+        if det_style == "int":
+            return float(round(v))
+        return round(v, 2) if det_style == "decimal" else round(v * 2) / 2
+
+    images, annotations, results = [], {}, {}
+    stems = rng.sample(["img_9", "img_10", "Img_2", "a", "b0", "0000137_00001_d_0000001",
+                        "0000137_00002_d_0000002", "9999_z", "_x", "B", "img_100", "zz"], rng.randint(1, 10))
+    many = rng.randrange(len(stems)) if rng.random() < 0.4 else None  # the image with over 500 detections
+    for index, stem in enumerate(stems):
+        width, height = rng.choice([(320, 240), (640, 360), (250, 170), (480, 480), (960, 540)])
+        images.append((stem, width, height))
+        present = rng.sample(range(1, 11), rng.randint(1, 6))  # the classes this image may hold
+        rows, boxes, regions = [], [], []
+        empty = rng.random() < 0.1  # an empty annotation file
+        for _ in range(rng.randint(0, 3) if rng.random() < 0.5 and not empty else 0):  # ignored regions
+            w, h = rng.randint(10, width // 2), rng.randint(10, height // 2)
+            x = 0 if rng.random() < 0.15 else rng.randint(0, width - 5)  # beyond the right edge is clamped
+            y = 0 if rng.random() < 0.15 else rng.randint(0, height - 5)
+            rows.append([x, y, w, h, 0, 0, 0, 0])
+            regions.append((x, y, w, h))
+        for _ in range(0 if empty else rng.randint(1, 30)):
+            category = 11 if rng.random() < 0.06 else rng.choice(present)
+            if regions and rng.random() < 0.1:  # inside a region: dropped
+                rx, ry, rw, rh = rng.choice(regions)
+                w, h = rng.uniform(3, rw / 2), rng.uniform(3, rh / 2)
+                x, y = rx + rng.uniform(0, rw / 2), ry + rng.uniform(0, rh / 2)
+            elif boxes and rng.random() < 0.04:  # a duplicate: an exact IoU tie
+                x, y, w, h = rng.choice(boxes)[1:]
+            else:
+                w, h = rng.uniform(4, width / 4), rng.uniform(4, height / 4)
+                x, y = rng.uniform(0, width - w), rng.uniform(0, height - h)
+            box = [gt_value(x), gt_value(y), max(1.0, gt_value(w)), max(1.0, gt_value(h))]
+            score = 0 if rng.random() < 0.12 else 1  # 0: an ignore box
+            rows.append(box + [score, category, rng.choice([0, 0, 0, 1, 2]), rng.choice([0, 0, 1, 2])])
+            boxes.append((category, *box))
+        dets = []
+        n_dets = rng.randint(501, 620) if index == many else rng.randint(0, 45)
+        for _ in range(n_dets):
+            category = 11 if rng.random() < 0.05 else rng.randint(1, 10)
+            u = rng.random()
+            if boxes and u < 0.55:
+                cat, x, y, w, h = rng.choice(boxes)
+                category = cat if rng.random() < 0.85 else category
+                x, y = x + rng.gauss(0, w * 0.1 + 0.5), y + rng.gauss(0, h * 0.1 + 0.5)
+                w, h = w * rng.uniform(0.85, 1.15), h * rng.uniform(0.85, 1.15)
+            elif not empty and u < 0.65:
+                pair = exact_overlap(rng, rng.choice(targets), width, height)
+                if pair is None:
+                    continue
+                (gx, gy, gw, gh), (x, y, w, h) = pair
+                category = rng.choice(present)
+                rows.append([gx, gy, gw, gh, 1, category, 0, 0])
+                boxes.append((category, gx, gy, gw, gh))
+            elif regions and u < 0.72:
+                rx, ry, rw, rh = rng.choice(regions)
+                w, h = rng.uniform(2, rw * 0.8), rng.uniform(2, rh * 0.8)
+                x, y = rx + rng.uniform(-w / 2, rw - w / 2), ry + rng.uniform(-h / 2, rh - h / 2)
+            else:
+                w, h = rng.uniform(2, width / 4), rng.uniform(2, height / 4)
+                x, y = rng.uniform(0, width - w), rng.uniform(0, height - h)
+            if rng.random() < 0.97:  # the rest may leave the image a little
+                x, y = min(max(x, 0), width - 2), min(max(y, 0), height - 2)
+                w, h = min(w, width - x), min(h, height - y)
+            box = [det_value(x), det_value(y), max(1.0, det_value(w)), max(1.0, det_value(h))]
+            score = round(rng.random(), 1 if tie_scores else 4)
+            if rng.random() < 0.02:
+                score = 0.0
+            dets.append(box + [score, category, -1, -1])
+        if rng.random() < 0.3:
+            dets.sort(key=lambda r: -r[4])
+        annotations[stem] = rows
+        results[stem] = None if rng.random() < 0.08 or not dets and rng.random() < 0.5 else dets  # None: no file
+    if not any(results.values()):  # a run needs a detection
+        results[images[0][0]] = [[10.0, 10.0, 20.0, 20.0, 0.5, 1, -1, -1]]
+    return {"images": images, "annotations": annotations, "results": results, "iou": iou,
+            "max_dets": max_dets, "thr_style": thr_style}
+
+
+def write_visdrone_case(case, folder):
+    (folder / "annotations").mkdir(parents=True)
+    (folder / "results").mkdir()
+    with open(folder / "images.csv", "w") as sizes:
+        sizes.write("image,width,height\n")
+        for stem, width, height in case["images"]:
+            sizes.write(f"{stem},{width},{height}\n")
+    for stem, rows in case["annotations"].items():
+        (folder / "annotations" / f"{stem}.txt").write_text("".join(",".join(map(number, r)) + "\n" for r in rows))
+    for stem, rows in case["results"].items():
+        if rows is not None:
+            (folder / "results" / f"{stem}.txt").write_text("".join(",".join(map(number, r)) + "\n" for r in rows))
+
+
+def visdrone_labels(case):
+    """The set's one configuration, as a label (also the variant counted in the summary)."""
+    if case["iou"] is None:
+        label = "defaults"
+    else:
+        label = "Octave thresholds" if case["thr_style"] == "octave" else "--iou subset"
+    return [label + (" + --max-dets subset" if case["max_dets"] else "")]
+
+
+def check_visdrone(binary, visdrone_oracle, case, folder, stats):
+    """The set's label and the problems found (none when evaldb agrees)."""
+    write_visdrone_case(case, folder)
+    args = ["--protocol", "visdrone"]
+    if case["iou"] is not None:
+        args += ["--iou", ",".join(map(repr, case["iou"]))]
+    if case["max_dets"] is not None:
+        args += ["--max-dets", ",".join(map(str, case["max_dets"]))]
+    ours, = run_case(binary, folder, [str(folder), "--format", "visdrone", "--sizes", str(folder / "images.csv")],
+                     [str(folder / "results"), "--format", "visdrone"], [args])
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # a mean over no class is NaN, as in evaldb
+        warnings.simplefilter("ignore", RuntimeWarning)
+        percent = visdrone_oracle.evaluate(str(folder), "results", case["thr_style"])
+    theirs = {name: float(value) for name, value in percent.items()}
+    thresholds = case["iou"] or VISDRONE_THRESHOLDS
+    budgets = case["max_dets"] or [1, 10, 100, 500]
+    metrics = ours["metrics"]
+    problems = []
+    if ours["params"]["iou"] != thresholds or ours["params"]["max_dets"] != budgets:
+        problems.append(f"evaldb evaluated with {ours['params']}, not iou {thresholds} max_dets {budgets}")
+    if case["iou"] is None or case["thr_style"] == "octave":  # every threshold the oracle loops over
+        compared = ["AP", "AP50", "AP75"] + [f"AR{n}" for n in budgets]
+    else:  # a subset: only the values at one threshold are the oracle's
+        compared = [name for name, thr in (("AP50", 0.5), ("AP75", 0.75)) if thr in thresholds]
+        for name, thr in (("AP50", 0.5), ("AP75", 0.75)):
+            if thr not in thresholds and metrics.get(name) is not None:
+                problems.append(f"{name} is {metrics[name]!r} but {thr} is not among the thresholds")
+        if len(thresholds) == 1:
+            theirs["AP"] = theirs["AP50" if thresholds == [0.5] else "AP75"]
+            compared.append("AP")
+    reported = sorted(k for k in metrics if k.startswith("AR"))
+    if reported != sorted(f"AR{n}" for n in budgets):
+        problems.append(f"evaldb reports {reported} for --max-dets {budgets}")
+    for name in compared:
+        value = metrics.get(name)
+        want = None if math.isnan(theirs[name]) else theirs[name]
+        diff = difference(None if value is None else value * 100, want)
+        stats["visdrone"][name] = max(stats["visdrone"].get(name, 0.0), diff)
+        stats["visdrone values"] += 1
+        if diff > TOLERANCE:
+            problems.append(f"{name}: evaldb {value!r} (x100 = {None if value is None else value * 100!r}), "
+                            f"oracle {theirs[name]!r} percent")
+    return [(visdrone_labels(case)[0], problems)]
+
+
+# ------------------------------------------------------------------------------------------------- main
+
+
+def difference(ours, theirs):
+    """|ours - theirs|; 0 when both are undefined (None), infinite when only one is."""
+    if ours is None or theirs is None:
+        return 0.0 if ours is None and theirs is None else math.inf
+    return abs(ours - theirs)
+
+
+def describe_voc(case):
+    n_difficult = sum(g[6] for g in case["gts"])
+    files = "VOC XML + comp4 results" if case["route"] == "voc" else "COCO JSON"
+    return (f"{files}, {case['style']} coordinates, {len(case['images'])} images, {len(case['classes'])} classes, "
+            f"{len(case['gts'])} boxes ({n_difficult} difficult), {len(case['dets'])} detections")
+
+
+def describe_visdrone(case):
+    n_boxes = sum(len(r) for r in case["annotations"].values())
+    n_regions = sum(r[5] == 0 for rows in case["annotations"].values() for r in rows)
+    n_dets = [len(r or []) for r in case["results"].values()]
+    params = [f"--{k.replace('_', '-')} {','.join(map(repr, v))}"
+              for k, v in (("iou", case["iou"]), ("max_dets", case["max_dets"])) if v is not None]
+    return (f"{len(case['images'])} images, {n_boxes} annotation rows ({n_regions} ignored regions), "
+            f"{sum(n_dets)} detections (at most {max(n_dets)} on one image); "
+            f"{' '.join(params) or 'default parameters'} (oracle thresholds: {case['thr_style']})")
+
+
+KINDS = {  # kind: (generator, labels, check, description, the oracle module's index)
+    "voc": (voc_case, voc_labels, check_voc, describe_voc, 0),
+    "visdrone": (visdrone_case, visdrone_labels, check_visdrone, describe_visdrone, 1),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description="evaldb voc07/voc12/visdrone against the reference oracles")
+    parser.add_argument("evaldb")
+    parser.add_argument("--cases", type=int, default=160, help="random cases; every fourth is a VisDrone set")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--case", type=int, help="run only this case (to reproduce a failure)")
+    parser.add_argument("--keep", type=pathlib.Path, help="with --case: write the case's files to this new folder")
+    args = parser.parse_args()
+    if args.keep is not None and (args.case is None or args.keep.exists()):
+        parser.error("--keep needs --case and a folder that does not exist yet")
+    oracles = load_oracles()
+    if oracles is None:
+        print("crosscheck voc07/voc12/visdrone: the VOC/VisDrone oracle checks are skipped because "
+              "../shared/reference/oracles is absent")
+        return 0
+    binary = str(pathlib.Path(args.evaldb).absolute())
+    stats = {"voc mAP": 0.0, "voc class AP": 0.0, "voc class APs": 0, "visdrone": {}, "visdrone values": 0}
+    cases = {"voc": 0, "visdrone": 0}
+    routes = {"voc": 0, "coco": 0}  # the files VOC cases are imported from
+    variants = {"voc": {}, "visdrone": {}}  # label -> [passed, failed]
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as scratch:
+        for index in [args.case] if args.case is not None else range(args.cases):
+            kind = "visdrone" if index % VISDRONE_EVERY == VISDRONE_EVERY - 1 else "voc"
+            generate, labels, check, describe, oracle = KINDS[kind]
+            case = generate(random.Random(f"{args.seed}:{index}"))
+            folder = args.keep or pathlib.Path(scratch) / str(index)
+            folder.mkdir(parents=True)
+            COMMANDS.clear()
+            try:
+                results = check(binary, oracles[oracle], case, folder, stats)
+            except EvaldbError as error:
+                results = [(label, [str(error)]) for label in labels(case)]
+            cases[kind] += 1
+            if kind == "voc":
+                routes[case["route"]] += 1
+            for label, problems in results:
+                variant = label.split(" --iou")[0] + " --iou X" if " --iou" in label else label
+                variants[kind].setdefault(variant, [0, 0])[1 if problems else 0] += 1
+            mismatch = any(problems for _, problems in results)
+            if mismatch or args.case is not None:
+                print(f"{'MISMATCH' if mismatch else 'ok:'} {kind} case {index} (seed {args.seed}): "
+                      f"{describe(case)}", file=sys.stderr)
+                for label, problems in results:
+                    print(f"  {label}: {'; '.join(problems[:10]) or 'ok'}"
+                          + (f"; ... and {len(problems) - 10} more" if len(problems) > 10 else ""), file=sys.stderr)
+                if args.case is not None:
+                    print("  evaldb commands:\n" + "".join(f"    {c}\n" for c in COMMANDS), end="", file=sys.stderr)
+                elif mismatch:
+                    print(f"  reproduce: {sys.executable} {sys.argv[0]} {args.evaldb} --seed {args.seed} "
+                          f"--case {index} --keep /tmp/evaldb-oracle-case{index}", file=sys.stderr)
+
+    def tally(kind):
+        passed = sum(p for p, _ in variants[kind].values())
+        failed = sum(f for _, f in variants[kind].values())
+        detail = ", ".join(f"{p + f} {label}" for label, (p, f) in sorted(variants[kind].items()))
+        return passed, failed, detail
+
+    failures = 0
+    if cases["voc"]:
+        passed, failed, detail = tally("voc")
+        failures += failed
+        print(f"crosscheck voc07/voc12 vs voc_oracle.py: {cases['voc']} cases ({routes['voc']} VOC XML, "
+              f"{routes['coco']} COCO JSON), {passed + failed} configurations ({detail}): "
+              f"{passed} passed, {failed} failed")
+        print(f"  max |evaldb - oracle|: mAP {stats['voc mAP']:.3g}, class AP {stats['voc class AP']:.3g} "
+              f"({stats['voc class APs']} class APs compared)")
+    if cases["visdrone"]:
+        passed, failed, detail = tally("visdrone")
+        failures += failed
+        print(f"crosscheck visdrone vs visdrone_oracle.py: {cases['visdrone']} sets ({detail}): "
+              f"{passed} passed, {failed} failed")
+        print(f"  max |evaldb x 100 - oracle| in percent ({stats['visdrone values']} values compared): "
+              + ", ".join(f"{k} {stats['visdrone'][k]:.3g}" for k in VISDRONE_METRICS if k in stats["visdrone"]))
+    print(f"  seed {args.seed}, {time.monotonic() - started:.1f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
