@@ -93,6 +93,13 @@ import Testing
             let value = try #require(Double(parts[1])) / 100
             #expect(close(number(metrics[String(parts[0])]), value, 1e-9), "\(parts[0])")
         }
+        // A budget the toolkit does not print (3) is the same weighted mean of per-class recalls: defined,
+        // and between the recalls at 1 and 10 detections per image.
+        let custom = try cli.run(["eval", run, "--max-dets", "3,10,500", "--format", "json"])
+        let customMetrics = try #require(try json(custom.stdout)["metrics"] as? [String: Any])
+        let ar3 = try #require(number(customMetrics["AR3"]))
+        #expect(number(customMetrics["AR10"]) == number(metrics["AR10"]))
+        #expect(ar3 >= number(metrics["AR1"])! && ar3 <= number(metrics["AR10"])!)
     }
 
     @Test func vocMatchesPyFasterRCNN() throws {
