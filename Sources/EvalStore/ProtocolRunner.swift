@@ -176,21 +176,8 @@ extension ProtocolRunner {
             .init(name: "AP", value: defined(result.ap)), .init(name: "AP50", value: defined(result.ap50)),
             .init(name: "AP75", value: defined(result.ap75)),
         ]
-        let byMaxDets = [1: result.ar1, 10: result.ar10, 100: result.ar100, 500: result.ar500]
-        // Other budgets: the same weighted mean (the toolkit's mean2, in percent) of the per-class recalls.
-        func weightedAR(_ m: Int) -> Double {
-            let entries = result.classes.reduce(0) { $0 + $1.weight }
-            guard entries > 0, !settings.iouThresholds.isEmpty else { return .nan }
-            var sum = 0.0
-            for t in settings.iouThresholds.indices {
-                for item in result.classes where item.weight > 0 {
-                    for _ in 0..<item.weight { sum += item.ar[t][m] * 100 }
-                }
-            }
-            return sum / Double(entries * settings.iouThresholds.count) / 100
-        }
-        record.metrics += settings.maxDetections.enumerated().map { m, maxDets in
-            .init(name: "AR\(maxDets)", value: defined(byMaxDets[maxDets] ?? weightedAR(m)))
+        record.metrics += zip(settings.maxDetections, result.arByMaxDetections).map { maxDets, value in
+            .init(name: "AR\(maxDets)", value: defined(value))
         }
         let n = detections.count
         let thresholds = settings.iouThresholds

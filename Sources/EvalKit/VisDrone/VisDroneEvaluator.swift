@@ -146,9 +146,13 @@ public enum VisDroneEvaluator {
             guard let budgetIndex = parameters.maxDetections.firstIndex(of: budget) else { return .nan }
             return mean(columns: allThresholds) { $0.ar[$1][budgetIndex] }
         }
-        return VisDroneResult(
+        var result = VisDroneResult(
             ap: mean(columns: allThresholds) { $0.ap[$1] }, ap50: ap(at: 0.5), ap75: ap(at: 0.75),
             ar1: ar(budget: 1), ar10: ar(budget: 10), ar100: ar(budget: 100), ar500: ar(budget: 500),
             classes: classes, outcome: outcome)
+        result.arByMaxDetections = parameters.maxDetections.indices.map { budgetIndex in
+            mean(columns: allThresholds) { $0.ar[$1][budgetIndex] }
+        }
+        return result
     }
 }

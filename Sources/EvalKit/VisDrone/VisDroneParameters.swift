@@ -68,6 +68,9 @@ public struct VisDroneResult: Sendable {
     public var ar100: Double
     /// Maximum recall with 500 detections per image.
     public var ar500: Double
+    /// Maximum recall for each of the parameters' `maxDetections`, in their order, averaged over thresholds
+    /// the same way (`ar1` ... `ar500` are the toolkit's four of them).
+    public var arByMaxDetections: [Double] = []
     /// Classes 1...10 in order, including those of weight 0.
     public var classes: [VisDroneClassResult]
     /// Per detection at each threshold `t` (index `t * detectionCount + i`, `i` in input order), in the pass with
