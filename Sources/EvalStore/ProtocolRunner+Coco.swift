@@ -1,30 +1,24 @@
 import EvalKit
 
 extension ProtocolRunner {
-    /// The stats names in pycocotools' order; AR names follow the evaluation's maxDets.
-    static func cocoStatNames(maxDetections: [Int]) -> [String] {
-        let last = maxDetections.last ?? 100
-        let m0 = maxDetections.count > 0 ? maxDetections[0] : last
-        let m1 = maxDetections.count > 1 ? maxDetections[1] : last
-        let m2 = maxDetections.count > 2 ? maxDetections[2] : last
-        return ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR\(m0)", "AR\(m1)", "AR\(m2)", "ARs", "ARm", "ARl"]
-    }
-
-    static func cocoRecord(_ groundTruth: EvalGroundTruth, _ detections: EvalDetections, context: ProtocolContext)
-        -> EvaluationRecord
-    {
-        let settings = context.settings
-        let parameters = CocoParameters(
+    /// pycocotools' parameters for these settings.
+    static func cocoParameters(_ settings: ProtocolSettings) -> CocoParameters {
+        CocoParameters(
             iouThresholds: settings.iouThresholds, recallThresholds: CocoParameters.linspace(0, 1, 101),
             maxDetections: settings.maxDetections,
             areaRanges: settings.areaRanges,
             useCategories: !settings.isClassAgnostic)
-        let result = CocoEvaluator.evaluate(groundTruth, detections, parameters: parameters)
+    }
+
+    static func cocoRecord(_ result: CocoResult, _ detections: EvalDetections, context: ProtocolContext)
+        -> EvaluationRecord
+    {
+        let settings = context.settings
         var record = emptyRecord(context)
         func defined(_ value: Double) -> Double? { value < 0 ? nil : value }
         // Duplicate names (e.g. maxDets 100,100,100) keep the first value, as a dictionary would.
         var seen = Set<String>()
-        for (name, value) in zip(cocoStatNames(maxDetections: settings.maxDetections), result.stats)
+        for (name, value) in zip(CocoParameters.statNames(maxDetections: settings.maxDetections), result.stats)
         where seen.insert(name).inserted {
             record.metrics.append(.init(name: name, value: defined(value)))
         }

@@ -9,13 +9,18 @@ enum ProtocolRunner {
         let clock = ContinuousClock()
         let start = clock.now
         var record: EvaluationRecord
-        switch context.settings.evaluationProtocol {
+        let settings = context.settings
+        switch settings.evaluationProtocol {
         case .coco:
-            record = cocoRecord(groundTruth, detections, context: context)
+            let result = CocoEvaluator.evaluate(groundTruth, detections, parameters: cocoParameters(settings))
+            record = cocoRecord(result, detections, context: context)
         case .voc07, .voc12:
-            record = vocRecord(groundTruth, detections, context: context)
+            let result = VocEvaluator.evaluate(groundTruth, detections, parameters: vocParameters(settings))
+            record = vocRecord(result, detections, context: context)
         case .visdrone:
-            record = visDroneRecord(groundTruth, detections, context: context)
+            let result = VisDroneEvaluator.evaluate(
+                groundTruth, detections, parameters: visDroneParameters(settings))
+            record = visDroneRecord(result, detections, context: context)
         }
         let elapsed = clock.now - start
         record.durationMilliseconds =
@@ -110,15 +115,23 @@ enum ProtocolRunner {
 }
 
 extension ProtocolRunner {
-    static func vocRecord(_ groundTruth: EvalGroundTruth, _ detections: EvalDetections, context: ProtocolContext)
+    /// The devkit's parameters for these settings.
+    static func vocParameters(_ settings: ProtocolSettings) -> VocParameters {
+        VocParameters(
+            metric: settings.evaluationProtocol == .voc07 ? .elevenPoint : .allPoint,
+            iouThreshold: settings.iouThresholds[0])
+    }
+
+    /// The toolkit's parameters for these settings.
+    static func visDroneParameters(_ settings: ProtocolSettings) -> VisDroneParameters {
+        VisDroneParameters(iouThresholds: settings.iouThresholds, maxDetections: settings.maxDetections)
+    }
+
+    static func vocRecord(_ result: VocResult, _ detections: EvalDetections, context: ProtocolContext)
         -> EvaluationRecord
     {
         let settings = context.settings
         let threshold = settings.iouThresholds[0]
-        let result = VocEvaluator.evaluate(
-            groundTruth, detections,
-            parameters: VocParameters(
-                metric: settings.evaluationProtocol == .voc07 ? .elevenPoint : .allPoint, iouThreshold: threshold))
         var record = emptyRecord(context)
         record.metrics = [.init(name: "mAP", value: result.mAP)]
         let byCategory = indexesByCategory(detections)
@@ -160,14 +173,10 @@ extension ProtocolRunner {
         return record
     }
 
-    static func visDroneRecord(
-        _ groundTruth: EvalGroundTruth, _ detections: EvalDetections, context: ProtocolContext
-    ) -> EvaluationRecord {
+    static func visDroneRecord(_ result: VisDroneResult, _ detections: EvalDetections, context: ProtocolContext)
+        -> EvaluationRecord
+    {
         let settings = context.settings
-        let result = VisDroneEvaluator.evaluate(
-            groundTruth, detections,
-            parameters: VisDroneParameters(
-                iouThresholds: settings.iouThresholds, maxDetections: settings.maxDetections))
         var record = emptyRecord(context)
         // The toolkit's mean of an empty list (no image holds classes 1...10, or a threshold or maxDets
         // that was not evaluated) is NaN: undefined.

@@ -18,8 +18,12 @@ public enum CocoEvaluator {
     /// Detections whose image index is out of range or whose category is not in `groundTruth.categoryIDs` are
     /// not evaluated (pycocotools refuses the first and drops the second). Preconditions: `parameters` has at
     /// most 64 IoU thresholds and at least one max-detections value, all non-negative.
+    ///
+    /// With `recordsAreaOutcomes`, the result also holds every detection's outcome in every area range
+    /// (`CocoResult.areaOutcomes`), which resampling needs.
     public static func evaluate(
-        _ groundTruth: EvalGroundTruth, _ detections: EvalDetections, parameters: CocoParameters = CocoParameters()
+        _ groundTruth: EvalGroundTruth, _ detections: EvalDetections, parameters: CocoParameters = CocoParameters(),
+        recordsAreaOutcomes: Bool = false
     ) -> CocoResult {
         var parameters = parameters
         parameters.maxDetections.sort()
@@ -35,7 +39,8 @@ public enum CocoEvaluator {
 
         let shape = CocoShape(parameters: parameters, categoryCount: categoryIDs.count)
         let workspace = CocoWorkspace(
-            detectionCount: detections.count, unitCount: grouping.unitCount, thresholds: shape.thresholds)
+            detectionCount: detections.count, unitCount: grouping.unitCount, thresholds: shape.thresholds,
+            recordingAreas: recordsAreaOutcomes ? parameters.areaRanges.count : nil)
         // Every unit writes its whole block of precision and scores; recall stays -1 where there is no ground truth.
         // Capacities of at least 1 keep the base addresses non-nil when an axis is empty.
         var scores: [Double] = []
@@ -71,6 +76,7 @@ public enum CocoEvaluator {
             matchedIoU: outcomes.matchedIoU, isIgnored: outcomes.isIgnored, isEvaluated: outcomes.isEvaluated,
             counts: counts)
         result.stats = result.summaryStats()
+        result.areaOutcomes = workspace.areaOutcomes()
         return result
     }
 

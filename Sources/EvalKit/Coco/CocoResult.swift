@@ -34,6 +34,18 @@ public struct CocoCategoryCounts: Sendable, Equatable {
     }
 }
 
+/// Every detection's outcome in every area range of a COCO evaluation, at the last `maxDetections`.
+public struct CocoAreaOutcomes: Sendable {
+    /// Number of area ranges (A).
+    public var areaCount: Int
+    /// `[i * A + a]`: bit t set when detection i (input order) is a true positive at threshold t in area range a.
+    public var truePositive: [UInt64]
+    /// `[i * A + a]`: bit t set when detection i counts (is not ignored) at threshold t in area range a.
+    public var counted: [UInt64]
+    /// Detection i's position in its image's (and category's) score order; -1 when it is not evaluated.
+    public var rank: [Int32]
+}
+
 /// The result of a COCO evaluation: pycocotools' `eval` arrays, its 12 summary `stats`, and what happened to
 /// every detection.
 ///
@@ -71,6 +83,8 @@ public struct CocoResult: Sendable {
     public var isEvaluated: [Bool]
     /// Per category (the K axis): counts at area range 0, the last max detections and IoU 0.5.
     public var counts: [CocoCategoryCounts]
+    /// Every detection's outcome in every area range, when the evaluation was asked to record them.
+    public var areaOutcomes: CocoAreaOutcomes?
 
     /// Number of IoU thresholds (T).
     public var thresholdCount: Int { parameters.iouThresholds.count }

@@ -164,9 +164,25 @@ struct CocoUnitEvaluation {
     /// Matches every image, accumulates, and writes the unit's counts.
     mutating func run() {
         matchImages()
+        recordAreaOutcomes()
         accumulate()
         writeCounts()
         output.records[unit] = records
+    }
+
+    /// Copies every evaluated detection's per-area masks and rank to the output, when it records them.
+    private func recordAreaOutcomes() {
+        guard let truePositive = output.areaTruePositive, let counted = output.areaCounted, let rank = output.rank
+        else { return }
+        let areas = areaRanges.count
+        for position in 0..<detectionCount {
+            let original = Int(dtOriginal[position])
+            rank[original] = dtRank[position]
+            for a in 0..<areas {
+                truePositive[original &* areas &+ a] = truePositiveMask[position &* areas &+ a]
+                counted[original &* areas &+ a] = countedMask[position &* areas &+ a]
+            }
+        }
     }
 
     /// Counts at area range 0, all evaluated detections and the 0.5 threshold (the first when 0.5 is absent).

@@ -23,6 +23,11 @@ struct CocoOutput: @unchecked Sendable {
     let records: UnsafeMutablePointer<CocoMatchRecords>
     /// `CocoWorkspace.countsWidth` integers per unit: ground truth, detections, true and false positives.
     let counts: UnsafeMutablePointer<Int>
+    /// When recorded (for resampling): per detection and area range (`[i * A + a]`), the thresholds where it is a
+    /// true positive and where it is counted; per detection, its rank in its image (and category).
+    let areaTruePositive: UnsafeMutablePointer<UInt64>?
+    let areaCounted: UnsafeMutablePointer<UInt64>?
+    let rank: UnsafeMutablePointer<Int32>?
 }
 
 /// The per-detection and per-unit results of an evaluation while units run, and their conversion to the result's
@@ -41,8 +46,13 @@ final class CocoWorkspace: @unchecked Sendable {
     private let recordUnit: UnsafeMutablePointer<Int32>
     private let records: UnsafeMutablePointer<CocoMatchRecords>
     private let countColumns: UnsafeMutablePointer<Int>
+    /// Per-area outcomes and ranks, when recorded.
+    private let areaTruePositive: UnsafeMutablePointer<UInt64>?
+    private let areaCounted: UnsafeMutablePointer<UInt64>?
+    private let rank: UnsafeMutablePointer<Int32>?
+    private let areaCount: Int
 
-    init(detectionCount: Int, unitCount: Int, thresholds: Int) {
+    init(detectionCount: Int, unitCount: Int, thresholds: Int, recordingAreas areaCount: Int? = nil) {
         self.detectionCount = detectionCount
         self.unitCount = unitCount
         self.thresholds = thresholds
@@ -58,6 +68,23 @@ final class CocoWorkspace: @unchecked Sendable {
         records.initialize(repeating: CocoMatchRecords(), count: unitCount)
         countColumns = .allocate(capacity: max(unitCount * Self.countsWidth, 1))
         countColumns.initialize(repeating: 0, count: unitCount * Self.countsWidth)
+        self.areaCount = areaCount ?? 0
+        if let areaCount {
+            let size = max(detectionCount * areaCount, 1)
+            let truePositive = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
+            truePositive.initialize(repeating: 0, count: size)
+            let counted = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
+            counted.initialize(repeating: 0, count: size)
+            let rank = UnsafeMutablePointer<Int32>.allocate(capacity: max(detectionCount, 1))
+            rank.initialize(repeating: -1, count: max(detectionCount, 1))
+            areaTruePositive = truePositive
+            areaCounted = counted
+            self.rank = rank
+        } else {
+            areaTruePositive = nil
+            areaCounted = nil
+            rank = nil
+        }
     }
 
     deinit {
@@ -69,6 +96,9 @@ final class CocoWorkspace: @unchecked Sendable {
         ] {
             buffer.deallocate()
         }
+        areaTruePositive?.deallocate()
+        areaCounted?.deallocate()
+        rank?.deallocate()
     }
 
     /// The pointers units write through, with the result's curve arrays.
@@ -79,7 +109,17 @@ final class CocoWorkspace: @unchecked Sendable {
         CocoOutput(
             precision: precision, scores: scores, recall: recall, isEvaluated: isEvaluated,
             ignoredBits: ignoredBits, recordIndex: recordIndex, recordUnit: recordUnit, records: records,
-            counts: countColumns)
+            counts: countColumns, areaTruePositive: areaTruePositive, areaCounted: areaCounted, rank: rank)
+    }
+
+    /// The per-area outcomes the units recorded, if they were asked to.
+    func areaOutcomes() -> CocoAreaOutcomes? {
+        guard let areaTruePositive, let areaCounted, let rank else { return nil }
+        let size = detectionCount * areaCount
+        return CocoAreaOutcomes(
+            areaCount: areaCount, truePositive: Array(UnsafeBufferPointer(start: areaTruePositive, count: size)),
+            counted: Array(UnsafeBufferPointer(start: areaCounted, count: size)),
+            rank: Array(UnsafeBufferPointer(start: rank, count: detectionCount)))
     }
 
     /// The counts unit `unit` wrote.

@@ -21,11 +21,18 @@ public enum VisDroneEvaluator {
     ///
     /// Image sizes come from `gt.imageWidths` / `imageHeights`; an image of unknown size (0) drops nothing.
     /// Detections whose image is outside `0..<gt.imageCount` are left out (outcome -1).
+    ///
+    /// With `recordsBudgetOutcomes`, the result also holds, for every budget, the thresholds at which each detection
+    /// is a true positive in that budget's pass (`VisDroneResult.budgetTruePositives`), which resampling needs.
     public static func evaluate(
-        _ gt: EvalGroundTruth, _ dt: EvalDetections, parameters: VisDroneParameters = VisDroneParameters()
+        _ gt: EvalGroundTruth, _ dt: EvalDetections, parameters: VisDroneParameters = VisDroneParameters(),
+        recordsBudgetOutcomes: Bool = false
     ) -> VisDroneResult {
         let (keptGroundTruth, keptDetections) = survivors(gt, dt)
         var outcome = [Int8](repeating: -1, count: parameters.iouThresholds.count * dt.count)
+        var budgetTruePositives: [[UInt64]]? =
+            recordsBudgetOutcomes
+            ? Array(repeating: [UInt64](repeating: 0, count: dt.count), count: parameters.maxDetections.count) : nil
         let classes = categories.map { category in
             let weight = keptGroundTruth.indices.count { image in
                 keptGroundTruth[image].contains { gt.category[$0] == category }
@@ -35,16 +42,18 @@ public enum VisDroneEvaluator {
                 keptDetections: keptDetections, budget: parameters.maxDetections.max() ?? 0)
             return evaluateClass(
                 category, weight: weight, candidates, parameters: parameters, detectionCount: dt.count,
-                outcome: &outcome)
+                outcome: &outcome, budgetTruePositives: &budgetTruePositives)
         }
-        return summarize(classes, parameters: parameters, outcome: outcome)
+        var result = summarize(classes, parameters: parameters, outcome: outcome)
+        result.budgetTruePositives = budgetTruePositives
+        return result
     }
 
     /// The threshold x budget passes of `calcAccuracy.m` for one class; writes the last budget's flags into
     /// `outcome`.
     static func evaluateClass(
         _ category: Int64, weight: Int, _ candidates: VisDroneClassCandidates, parameters: VisDroneParameters,
-        detectionCount: Int, outcome: inout [Int8]
+        detectionCount: Int, outcome: inout [Int8], budgetTruePositives: inout [[UInt64]]?
     ) -> VisDroneClassResult {
         let thresholds = parameters.iouThresholds
         let budgets = parameters.maxDetections
@@ -68,7 +77,10 @@ public enum VisDroneEvaluator {
                 for candidate in candidates.pooledOrder where candidates.rank[candidate] < budget {
                     pooled += 1
                     switch flags[candidate] {
-                    case 1: truePositives += 1
+                    case 1:
+                        truePositives += 1
+                        budgetTruePositives?[budgetIndex][candidates.inputIndex[candidate]] |=
+                            1 &<< UInt64(thresholdIndex)
                     case 0: falsePositives += 1
                     default: break
                     }

@@ -77,6 +77,9 @@ public struct VisDroneResult: Sendable {
     /// the last `maxDetections`: 1 TP, 0 FP, -1 ignored (dropped by an ignored region, beyond the per-image
     /// budget, matched to an ignore ground truth, or of a category outside 1...10).
     public var outcome: [Int8]
+    /// When recorded: per budget (the parameters' `maxDetections` order) and detection (input order), bit t set
+    /// when the detection is a true positive at threshold t in that budget's pass.
+    public var budgetTruePositives: [[UInt64]]?
 
     /// Creates a result.
     public init(
