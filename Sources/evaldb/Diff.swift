@@ -11,10 +11,11 @@ struct Diff: ParsableCommand {
             Evaluates both runs under the same protocol and parameters (reusing stored evaluations) and prints \
             the summary metrics side by side, then the classes whose chosen metrics changed, largest drop first.
             With one run, compares it against its dataset's baseline (`evaldb baseline set RUN`).
-            --ci adds 95% intervals from a paired bootstrap over images: each of --resamples replicates draws \
-            as many images as the dataset has, with replacement, and evaluates both runs on that same multiset; \
-            the interval holds the 2.5th to 97.5th percentile of the replicates' changes. A change whose \
-            interval excludes 0 is marked *.
+            --ci adds intervals from a paired bootstrap over images: each of --resamples replicates draws as \
+            many images as the dataset has, with replacement, and evaluates both runs on that same multiset; \
+            the interval at --level 0.95 (the default) holds the 2.5th to 97.5th percentile of the replicates' \
+            changes. A change whose interval excludes 0 is marked *. Replicates are independent and depend only \
+            on --seed and their number, so the output is the same for a seed on any machine.
             --fail-if-worse METRIC[:TOL] exits 1 when B is worse than A by more than TOL (with --ci: when the \
             whole interval is beyond -TOL). METRIC may name a class: AP50[car]:0.01.
             """
@@ -31,8 +32,10 @@ struct Diff: ParsableCommand {
     var metrics: String?
     @Option(help: "Class order: change (largest drop first), abs, name or ngt.") var sort: DiffSort = .change
     @Flag(help: "Show every class, not only the changed ones.") var all = false
-    @Flag(help: "Add 95% bootstrap intervals for every change.") var ci = false
+    @Flag(help: "Add bootstrap intervals for every change.") var ci = false
     @Option(help: "Bootstrap replicates (with --ci).") var resamples = 1000
+    @Option(help: ArgumentHelp("The intervals' nominal coverage (with --ci), a fraction.", valueName: "0.95"))
+    var level = ConfidenceLevel(0.95)
     @Option(help: "Bootstrap seed (with --ci); the same seed gives the same intervals.") var seed: UInt64 = 0
     @Flag(help: "Show the images whose TP/FP/FN counts changed most instead.") var images = false
     @Option(name: .customLong("class"), help: ArgumentHelp("With --images: one class (name or id).", valueName: "name"))
@@ -58,6 +61,7 @@ struct Diff: ParsableCommand {
         }
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
         if imageClass != nil && !images { throw ValidationError("--class goes with --images") }
+        if level.value != 0.95 && !ci { throw ValidationError("--level goes with --ci") }
         _ = try gates.map(DiffGate.init(parsing:))
     }
 
@@ -91,7 +95,8 @@ struct Diff: ParsableCommand {
         let intervals =
             ci
             ? try BootstrapService(db).intervals(
-                runA: nameA, runB: nameB, request: request, resamples: resamples, seed: seed) : nil
+                runA: nameA, runB: nameB, request: request, resamples: resamples, seed: seed, level: level.value)
+            : nil
         let report = DiffReport(
             a: try EvaluationReport(outcome: outcomeA, database: db),
             b: try EvaluationReport(outcome: outcomeB, database: db), intervals: intervals)
@@ -138,6 +143,26 @@ struct Diff: ParsableCommand {
             )
         }
         return names
+    }
+}
+
+/// `--level`: the nominal coverage of the bootstrap intervals, a fraction strictly between 0 and 1.
+struct ConfidenceLevel: ExpressibleByArgument, Equatable {
+    var value: Double
+
+    init(_ value: Double) { self.value = value }
+
+    init?(argument: String) {
+        guard let value = Double(argument), value > 0, value < 1 else { return nil }
+        self.value = value
+    }
+
+    var defaultValueDescription: String { "0.95" }
+
+    /// "95%", "90%", "97.5%".
+    static func percent(_ level: Double) -> String {
+        let percent = (level * 100 * 1e6).rounded() / 1e6
+        return percent == percent.rounded() ? "\(Int(percent))%" : "\(percent)%"
     }
 }
 
@@ -229,7 +254,7 @@ struct DiffGate {
             let bestCase = lowerIsBetter ? low : -high  // the least bad end of the interval
             guard bestCase > tolerance else { return nil }
             return
-                "\(shown): worse by \(Renderer.formatReal(worse)), 95% interval [\(Renderer.formatReal(low)), \(Renderer.formatReal(high))] entirely beyond the tolerance \(Renderer.formatReal(tolerance))"
+                "\(shown): worse by \(Renderer.formatReal(worse)), \(ConfidenceLevel.percent(report.intervals?.level ?? 0.95)) interval [\(Renderer.formatReal(low)), \(Renderer.formatReal(high))] entirely beyond the tolerance \(Renderer.formatReal(tolerance))"
         }
         guard worse > tolerance else { return nil }
         return

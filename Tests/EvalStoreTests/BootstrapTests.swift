@@ -101,27 +101,47 @@ import Testing
             seq: (0..<Int64(c.detections.count)).map { $0 }, settings: settings)
     }
 
-    @Test(arguments: [EvaluationProtocol.coco, .voc07, .voc12, .visdrone], [UInt64(1), 2, 3])
-    func weightsEqualRepeatedImages(protocolName: EvaluationProtocol, seed: UInt64) throws {
+    /// Requests that exercise every part of the design: the defaults of each protocol, and COCO / VisDrone with
+    /// other thresholds, max-detections values (AP at a smaller value than the last), area ranges, class-agnostic.
+    static let requests: [EvaluationRequest] = [
+        EvaluationRequest(evaluationProtocol: .coco),
+        EvaluationRequest(evaluationProtocol: .voc07),
+        EvaluationRequest(evaluationProtocol: .voc12),
+        EvaluationRequest(evaluationProtocol: .visdrone),
+        EvaluationRequest(
+            evaluationProtocol: .coco, iouThresholds: [0.5, 0.75, 0.6], maxDetections: [1, 3, 100, 4]),
+        EvaluationRequest(
+            evaluationProtocol: .coco, maxDetections: [2, 5, 8],
+            areaRanges: [
+                AreaRange(name: "all", lower: 0, upper: 1e10), AreaRange(name: "small", lower: 0, upper: 3000),
+                AreaRange(name: "large", lower: 3000, upper: 1e10),
+            ]),
+        EvaluationRequest(evaluationProtocol: .coco, isClassAgnostic: true),
+        EvaluationRequest(evaluationProtocol: .visdrone, iouThresholds: [0.5, 0.7], maxDetections: [3, 1]),
+    ]
+
+    @Test(arguments: requests.indices, [UInt64(1), 2, 3])
+    func weightsEqualRepeatedImages(requestIndex: Int, seed: UInt64) throws {
         let original = Self.randomCase(seed: seed, images: 14)
         let categories = [1, 2, 3].map { CategoryRecord(id: Int64($0), name: "c\($0)") }
-        let settings = try ProtocolSettings(
-            request: EvaluationRequest(evaluationProtocol: protocolName), categories: categories)
-        let plan = BootstrapPlan(settings: settings, groundTruth: original.groundTruth)
-        let record = ProtocolRunner.run(
-            original.groundTruth, original.detections, context: Self.context(original, settings))
-        let ranked = plan.ranked(original.detections, groundTruth: original.groundTruth, matches: record.matches)
+        let settings = try ProtocolSettings(request: Self.requests[requestIndex], categories: categories)
+        let design = ProtocolRunner.bootstrapDesign(original.groundTruth, settings: settings)
+        let (_, run) = ProtocolRunner.runResampled(
+            original.groundTruth, original.detections, context: Self.context(original, settings), design: design)
+        let bootstrap = PairedBootstrap(design: design)
         var random = SplitMix64(seed: seed * 1000)
         for _ in 0..<4 {
             var weights = [Int32](repeating: 0, count: original.groundTruth.imageCount)
             for _ in weights.indices { weights[Int(random.next(below: UInt64(weights.count)))] += 1 }
-            let weighted = plan.bootstrap.values(ranked, weights: weights)
+            let weighted = bootstrap.values(run, weights: weights)
             let copy = Self.repeated(original, weights: weights)
             let copyRecord = ProtocolRunner.run(
                 copy.groundTruth, copy.detections, context: Self.context(copy, settings))
-            // The repeated dataset evaluated from scratch is what the weights must reproduce.
-            let copyPlan = BootstrapPlan(settings: settings, groundTruth: copy.groundTruth)
-            try copyPlan.verify(weighted, against: copyRecord, run: "repeated")
+            // The repeated dataset evaluated from scratch is what the weights must reproduce: every summary metric
+            // (APs, AR1, ... included) and every per-class value the design has.
+            let compared = try BootstrapCheck.verify(weighted, design: design, against: copyRecord, run: "repeated")
+            #expect(compared == design.width)
+            #expect(compared >= design.summary.count + 3 * 4)
         }
     }
 
@@ -130,15 +150,17 @@ import Testing
         let categories = [1, 2, 3].map { CategoryRecord(id: Int64($0), name: "c\($0)") }
         let settings = try ProtocolSettings(
             request: EvaluationRequest(evaluationProtocol: .coco), categories: categories)
-        let plan = BootstrapPlan(settings: settings, groundTruth: c.groundTruth)
-        let record = ProtocolRunner.run(c.groundTruth, c.detections, context: Self.context(c, settings))
-        let ranked = plan.ranked(c.detections, groundTruth: c.groundTruth, matches: record.matches)
-        let changes = plan.bootstrap.changes(ranked, ranked, replicates: 50, seed: 4)
-        #expect(changes.count == 50)
-        #expect(changes.allSatisfy { row in row.allSatisfy { $0 == 0 || $0.isNaN } })
-        #expect(changes.contains { row in row.contains { $0 == 0 } })
-        let again = plan.bootstrap.changes(ranked, ranked, replicates: 50, seed: 4)
-        #expect(again.map { $0.map(\.bitPattern) } == changes.map { $0.map(\.bitPattern) })
+        let design = ProtocolRunner.bootstrapDesign(c.groundTruth, settings: settings)
+        let (_, run) = ProtocolRunner.runResampled(
+            c.groundTruth, c.detections, context: Self.context(c, settings), design: design)
+        let bootstrap = PairedBootstrap(design: design)
+        let changes = bootstrap.changes(run, run, replicates: 50, seed: 4)
+        let rows = (0..<50).map(changes.row)
+        #expect(rows.count == 50)
+        #expect(rows.allSatisfy { row in row.allSatisfy { $0 == 0 || $0.isNaN } })
+        #expect(rows.contains { row in row.contains { $0 == 0 } })
+        let again = bootstrap.changes(run, run, replicates: 50, seed: 4)
+        #expect((0..<50).map { again.row($0).map(\.bitPattern) } == rows.map { $0.map(\.bitPattern) })
     }
 
     @Test func percentilesInterpolateLikeNumpy() throws {

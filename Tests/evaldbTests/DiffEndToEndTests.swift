@@ -181,6 +181,90 @@ import Testing
         #expect(table.stdout.contains("* marks a change whose interval excludes 0"))
     }
 
+    /// A COCO dataset of 10 images with one car each; run A finds every car exactly, run B is A without the
+    /// detection in the second image.
+    func oneLostDetection() throws -> CLI {
+        let cli = try CLI()
+        let images = (1...10).map { "{\"id\": \($0), \"file_name\": \"\($0).jpg\", \"width\": 100, \"height\": 100}" }
+        let boxes = (1...10).map {
+            "{\"id\": \($0), \"image_id\": \($0), \"category_id\": 3, \"bbox\": [10, 10, 40, 40], \"area\": 1600, \"iscrowd\": 0}"
+        }
+        let gt =
+            "{\"images\": [\(images.joined(separator: ", "))], \"annotations\": [\(boxes.joined(separator: ", "))], \"categories\": [{\"id\": 3, \"name\": \"car\"}]}"
+        func detections(skipping skipped: Int?) -> String {
+            let rows = (1...10).filter { $0 != skipped }.map {
+                "{\"image_id\": \($0), \"category_id\": 3, \"bbox\": [10, 10, 40, 40], \"score\": \(1 - Double($0) / 100)}"
+            }
+            return "[" + rows.joined(separator: ", ") + "]"
+        }
+        let folder = cli.folder
+        try gt.write(to: folder.appendingPathComponent("gt.json"), atomically: true, encoding: .utf8)
+        try detections(skipping: nil).write(
+            to: folder.appendingPathComponent("a.json"), atomically: true, encoding: .utf8)
+        try detections(skipping: 2).write(
+            to: folder.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
+        #expect(try cli.run(["dataset", "import", "cars", folder.appendingPathComponent("gt.json").path]).status == 0)
+        for run in ["a", "b"] {
+            let path = folder.appendingPathComponent("\(run).json").path
+            #expect(try cli.run(["import", run.uppercased(), path, "--dataset", "cars"]).status == 0)
+        }
+        return cli
+    }
+
+    /// One lost true positive: the TP change is minus the weight of its image, Binomial(10, 1/10), whose 2.5th
+    /// and 97.5th percentiles are 3 and 0 (see PairedBootstrapTests for the numbers).
+    @Test(arguments: [0, 1, 2, 3])
+    func oneLostDetectionGivesTheBinomialInterval(seed: Int) throws {
+        let cli = try oneLostDetection()
+        defer { cli.remove() }
+        let diff = try cli.run(["diff", "A", "B", "--ci", "--seed", "\(seed)", "--format", "json"])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let output = try json(diff.stdout)
+        let car = try #require((output["classes"] as? [[String: Any]])?.first)
+        let tp = try #require(car["TP"] as? [String: Any])
+        #expect(number(tp["change"]) == -1)
+        #expect(number(tp["ci_low"]) == -3 && number(tp["ci_high"]) == 0, "seed \(seed): \(tp)")
+        let fn = try #require(car["FN"] as? [String: Any])
+        #expect(number(fn["ci_low"]) == 0 && number(fn["ci_high"]) == 3, "seed \(seed): \(fn)")
+        #expect(number(output["resamples"]) == 1000 && number(output["images"]) == 10)
+        #expect(number(output["level"]) == 0.95)
+    }
+
+    @Test func everySummaryMetricHasAnIntervalAtTheChosenLevel() throws {
+        let cli = try oneLostDetection()
+        defer { cli.remove() }
+        let wide = try json(try cli.run(["diff", "A", "B", "--ci", "--format", "json"]).stdout)
+        let narrow = try json(try cli.run(["diff", "A", "B", "--ci", "--level", "0.9", "--format", "json"]).stdout)
+        #expect(number(narrow["level"]) == 0.9)
+        let wideMetrics = try #require(wide["metrics"] as? [String: [String: Any]])
+        let narrowMetrics = try #require(narrow["metrics"] as? [String: [String: Any]])
+        #expect(wideMetrics.count == 12)
+        for (name, value) in wideMetrics {
+            // The boxes (1600 pixels) are all medium: small and large are undefined in both runs.
+            if ["APs", "APl", "ARs", "ARl"].contains(name) {
+                #expect(value["a"] is NSNull && value["ci_low"] is NSNull, "\(name)")
+                continue
+            }
+            let low = try #require(number(value["ci_low"]), "\(name)")
+            let high = try #require(number(value["ci_high"]), "\(name)")
+            let narrowLow = try #require(number(narrowMetrics[name]?["ci_low"]))
+            let narrowHigh = try #require(number(narrowMetrics[name]?["ci_high"]))
+            #expect(low <= narrowLow && narrowLow <= narrowHigh && narrowHigh <= high, "\(name)")
+        }
+        let table = try cli.run(["diff", "A", "B", "--ci", "--level", "0.9", "--all", "--seed", "4"])
+        #expect(table.stdout.contains("90% CI"))
+        #expect(
+            table.stdout.contains(
+                "Intervals: paired bootstrap over 10 images, 1000 resamples, seed 4, 90% (percentile); * marks a change whose interval excludes 0."
+            ), "\(table.stdout)")
+        #expect(!table.stdout.contains("95%"))
+        for bad in ["1.5", "0", "95", "x"] {
+            let refused = try cli.run(["diff", "A", "B", "--ci", "--level", bad])
+            #expect(refused.status == 64, "--level \(bad)")
+        }
+        #expect(try cli.run(["diff", "A", "B", "--level", "0.9"]).status == 64)
+    }
+
     @Test func baselineAndImages() throws {
         let cli = try visDrone()
         defer { cli.remove() }

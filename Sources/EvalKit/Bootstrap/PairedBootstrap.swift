@@ -1,396 +1,257 @@
 import Dispatch
 
-/// How a protocol turns a ranked list of true and false positives into average precision.
-public enum AveragePrecisionRule: Sendable, Equatable {
-    /// pycocotools: precision `tp / (tp + fp + 2.22e-16)`, made non-increasing from the right, read at the
-    /// first detection whose recall reaches each point (0 where none does), averaged over the points.
-    case interpolated(recallPoints: [Double])
-    /// VOC2007: the mean over recall 0, 0.1, ..., 1 of the best precision at recall >= that value.
-    case elevenPoint
-    /// VOC2010+ and VisDrone: the area under the precision envelope, summed where recall changes.
-    case allPoint
-}
-
-/// How per-class values combine into the summary.
-public enum ClassWeighting: Sendable, Equatable {
-    /// Every class with ground truth counts once (COCO, VOC).
-    case equal
-    /// Each class counts once per image holding it (the VisDrone toolkit).
-    case imagesHolding
-}
-
-/// One run's evaluated detections, ranked per class, with per-threshold outcomes.
-public struct RankedOutcomes: Sendable {
-    /// `image[classStart[k] ..< classStart[k + 1]]` are class k's detections in ranking order.
-    public var classStart: [Int]
-    /// The detection's image index.
-    public var image: [Int32]
-    /// Bit t set: a true positive (a false positive) at threshold t; neither: not counted there.
-    public var truePositive: [UInt32]
-    public var falsePositive: [UInt32]
-
-    /// Ranks detections of `classCount` classes: `classIndex[i]` (-1 = not evaluated), `order` the ranking
-    /// (indexes in the order they are to be ranked within a class), masks per detection.
-    public init(
-        classCount: Int, classIndex: [Int32], order: [Int], image: [Int32], truePositiveMask: [Int64],
-        ignoredMask: [Int64], thresholdCount: Int
-    ) {
-        let all = thresholdCount >= 32 ? UInt32.max : (UInt32(1) << UInt32(thresholdCount)) - 1
-        var start = [Int](repeating: 0, count: classCount + 1)
-        for i in order where classIndex[i] >= 0 { start[Int(classIndex[i]) + 1] += 1 }
-        for k in 0..<classCount { start[k + 1] += start[k] }
-        var next = start
-        let total = start[classCount]
-        var images = [Int32](repeating: 0, count: total)
-        var tp = [UInt32](repeating: 0, count: total)
-        var fp = [UInt32](repeating: 0, count: total)
-        for i in order where classIndex[i] >= 0 {
-            let k = Int(classIndex[i])
-            let slot = next[k]
-            next[k] += 1
-            images[slot] = image[i]
-            let truePositive = UInt32(truncatingIfNeeded: truePositiveMask[i]) & all
-            tp[slot] = truePositive
-            fp[slot] = all & ~truePositive & ~(UInt32(truncatingIfNeeded: ignoredMask[i]) & all)
-        }
-        classStart = start
-        self.image = images
-        truePositive = tp
-        falsePositive = fp
-    }
-}
-
-/// Positives (the recall denominator) per image and class, as sparse rows.
-public struct ImagePositives: Sendable {
-    /// `classIndex[start[i] ..< start[i + 1]]` and `count[...]`: the classes with positives in image i.
-    public var start: [Int]
-    public var classIndex: [Int32]
-    public var count: [Int32]
-
-    /// From one entry per positive box: its image and class (-1 = none).
-    public init(imageCount: Int, boxImage: [Int32], boxClass: [Int32]) {
-        var rows = [[Int32: Int32]](repeating: [:], count: imageCount)
-        for (image, k) in zip(boxImage, boxClass) where k >= 0 && image >= 0 && Int(image) < imageCount {
-            rows[Int(image)][k, default: 0] += 1
-        }
-        var start = [0]
-        var classIndex: [Int32] = []
-        var count: [Int32] = []
-        for row in rows {
-            for k in row.keys.sorted() {
-                classIndex.append(k)
-                count.append(row[k]!)
-            }
-            start.append(classIndex.count)
-        }
-        self.start = start
-        self.classIndex = classIndex
-        self.count = count
-    }
-
-    public var imageCount: Int { start.count - 1 }
-}
-
-/// What a replicate computes for one run: per class and threshold AP and recall, and counts.
-public struct ReplicateValues: Sendable {
-    /// Summary: AP (mean over thresholds), AP at the `fifty` / `seventyFive` thresholds, recall (mean over
-    /// thresholds); NaN when undefined.
-    public var summary: [Double]
-    /// Per class: AP, AP50, AP75, recall, TP, FP, FN (counts at the counting threshold); NaN when undefined.
-    public var classes: [[Double]]
-
-    public static let summaryNames = ["AP", "AP50", "AP75", "AR"]
-    public static let classNames = ["AP", "AP50", "AP75", "AR", "TP", "FP", "FN"]
-}
-
-/// A paired bootstrap over images: each replicate draws as many images as the dataset has, with replacement,
-/// and evaluates both runs on that same multiset by weighting each image by the number of times it was
-/// drawn (copies of an image rank next to each other). Matching does not depend on the other images, so the
-/// per-detection outcomes are computed once; a replicate only re-accumulates.
+/// A paired bootstrap over images: each replicate draws as many images as the dataset has, with replacement, and
+/// evaluates both runs on that same multiset by weighting each image by the number of times it was drawn (copies
+/// of an image rank next to each other). Matching does not depend on the other images, so the per-detection
+/// outcomes are computed once; a replicate only re-accumulates.
+///
+/// A replicate's true-positive events are collapsed per detection (its w copies at once): the envelope at the
+/// copies equals the envelope at the last copy, where precision is highest, so every protocol's AP is unchanged.
 public struct PairedBootstrap: Sendable {
-    public var rule: AveragePrecisionRule
-    public var weighting: ClassWeighting
-    public var thresholdCount: Int
-    /// Thresholds of AP50 / AP75 and of the TP / FP / FN counts (nil: not evaluated).
-    public var fifty: Int?
-    public var seventyFive: Int?
-    public var counting: Int
-    public var positives: ImagePositives
-    public var classCount: Int
+    public let design: BootstrapDesign
+    /// The recall points of the interpolated rules (COCO's 101, VOC2007's 11); empty for all-point AP.
+    let recallPoints: [Double]
 
-    public init(
-        rule: AveragePrecisionRule, weighting: ClassWeighting, thresholdCount: Int, fifty: Int?, seventyFive: Int?,
-        counting: Int, positives: ImagePositives, classCount: Int
-    ) {
-        self.rule = rule
-        self.weighting = weighting
-        self.thresholdCount = thresholdCount
-        self.fifty = fifty
-        self.seventyFive = seventyFive
-        self.counting = counting
-        self.positives = positives
-        self.classCount = classCount
+    public init(design: BootstrapDesign) {
+        self.design = design
+        switch design.rule {
+        case .interpolated(let points): recallPoints = points
+        case .elevenPoint: recallPoints = (0...10).map { Double($0) * 0.1 }
+        case .allPoint: recallPoints = []
+        }
     }
 
-    /// Values of `run` with every image weighted by `weights` (all ones: the evaluation itself).
-    public func values(_ run: RankedOutcomes, weights: [Int32]) -> ReplicateValues {
-        var scratch = Scratch(thresholds: thresholdCount)
-        return values(run, weights: weights, scratch: &scratch)
+    /// The values of `run` (`design.summary`, then `design.classMetrics` class by class; NaN where undefined) with
+    /// every image weighted by `weights` (all ones: the evaluation itself).
+    public func values(_ run: ResampledRun, weights: [Int32]) -> [Double] {
+        precondition(weights.count == design.imageCount, "one weight per image")
+        let workspace = Workspace(design: design, runs: [run])
+        for (image, weight) in weights.enumerated() { workspace.weights[image] = weight }
+        var row = [Double](repeating: .nan, count: design.width)
+        workspace.countPositives(design)
+        row.withUnsafeMutableBufferPointer { evaluate(run, workspace: workspace, into: $0.baseAddress!) }
+        return row
     }
 
-    /// The change B - A of every value in `replicates` resamples drawn from `seed`: the replicates' changes,
-    /// summary first, then class by class (`ReplicateValues.classNames` order). Deterministic for a seed,
-    /// whatever the number of cores.
-    public func changes(_ a: RankedOutcomes, _ b: RankedOutcomes, replicates: Int, seed: UInt64) -> [[Double]] {
-        let width = ReplicateValues.summaryNames.count + classCount * ReplicateValues.classNames.count
-        let results = ReplicateSlots(count: replicates, width: width)
-        let workers = min(replicates, 64)
-        DispatchQueue.concurrentPerform(iterations: max(1, workers)) { worker in
-            var scratch = Scratch(thresholds: thresholdCount)
-            let n = positives.imageCount
-            var weights = [Int32](repeating: 0, count: n)
+    /// The changes B - A of every value over `replicates` resamples drawn from `seed` (replicate r's weights are
+    /// `ReplicateWeights.weights(seed:replicate:imageCount:)`). Deterministic for a seed, whatever `workers`.
+    public func changes(
+        _ a: ResampledRun, _ b: ResampledRun, replicates: Int, seed: UInt64, workers: Int? = nil
+    ) -> ReplicateChanges {
+        let width = design.width
+        let output = ReplicateChanges(replicates: replicates, width: width)
+        let workerCount = max(1, min(replicates, workers ?? 64))
+        let storage = output.storage
+        DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+            let workspace = Workspace(design: design, runs: [a, b])
+            let rowA = UnsafeMutablePointer<Double>.allocate(capacity: max(width, 1))
+            let rowB = UnsafeMutablePointer<Double>.allocate(capacity: max(width, 1))
+            defer {
+                rowA.deallocate()
+                rowB.deallocate()
+            }
             var r = worker
             while r < replicates {
-                for i in 0..<n { weights[i] = 0 }
-                var generator = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(r + 1))
-                for _ in 0..<n { weights[Int(generator.next(below: UInt64(n)))] += 1 }
-                let va = values(a, weights: weights, scratch: &scratch)
-                let vb = values(b, weights: weights, scratch: &scratch)
-                var row = [Double](repeating: .nan, count: width)
-                for (m, (x, y)) in zip(va.summary, vb.summary).enumerated() { row[m] = y - x }
-                var column = ReplicateValues.summaryNames.count
-                for k in 0..<classCount {
-                    for (x, y) in zip(va.classes[k], vb.classes[k]) {
-                        row[column] = y - x
-                        column += 1
-                    }
-                }
-                results.store(r, row)
-                r += workers
+                ReplicateWeights.fill(
+                    UnsafeMutableBufferPointer(start: workspace.weights, count: design.imageCount), seed: seed,
+                    replicate: r)
+                workspace.countPositives(design)
+                evaluate(a, workspace: workspace, into: rowA)
+                evaluate(b, workspace: workspace, into: rowB)
+                let target = storage.values + r * width
+                for m in 0..<width { target[m] = rowB[m] - rowA[m] }
+                r += workerCount
             }
         }
-        return results.rows
+        return output
     }
 
-    struct Scratch {
-        var eventTP: [[Int]]
-        var eventFP: [[Int]]
-        var tp: [Int]
-        var fp: [Int]
-
-        init(thresholds: Int) {
-            eventTP = Array(repeating: [], count: thresholds)
-            eventFP = Array(repeating: [], count: thresholds)
-            tp = Array(repeating: 0, count: thresholds)
-            fp = Array(repeating: 0, count: thresholds)
+    /// All cells of one run under the workspace's weights, then the metrics into `row`.
+    func evaluate(_ run: ResampledRun, workspace: Workspace, into row: UnsafeMutablePointer<Double>) {
+        precondition(run.cells.count == design.cells.count, "one set of outcomes per cell of the design")
+        for (c, cell) in design.cells.enumerated() {
+            let outcomes = run.cells[c]
+            precondition(outcomes.classCount == design.classCount && outcomes.thresholdCount == design.thresholdCount)
+            for k in 0..<design.classCount {
+                accumulate(cell: c, spec: cell, outcomes.columns, k: k, workspace: workspace)
+            }
         }
+        fillMetrics(workspace: workspace, into: row)
+    }
+}
+
+/// The per-replicate changes: `replicates` rows of `BootstrapDesign.width` values.
+public final class ReplicateChanges: @unchecked Sendable {
+    public let replicates: Int
+    public let width: Int
+    let storage: Storage
+
+    final class Storage: @unchecked Sendable {
+        let values: UnsafeMutablePointer<Double>
+        init(count: Int) {
+            values = .allocate(capacity: max(count, 1))
+            values.initialize(repeating: .nan, count: max(count, 1))
+        }
+        deinit { values.deallocate() }
     }
 
-    func values(_ run: RankedOutcomes, weights: [Int32], scratch: inout Scratch) -> ReplicateValues {
-        let T = thresholdCount
-        // Positives and holding images per class under these weights.
-        var npos = [Int](repeating: 0, count: classCount)
-        var holding = [Int](repeating: 0, count: classCount)
-        for image in 0..<positives.imageCount where weights[image] > 0 {
-            let w = Int(weights[image])
-            for e in positives.start[image]..<positives.start[image + 1] {
-                let k = Int(positives.classIndex[e])
-                npos[k] += w * Int(positives.count[e])
-                holding[k] += w
-            }
+    init(replicates: Int, width: Int) {
+        self.replicates = replicates
+        self.width = width
+        storage = Storage(count: replicates * width)
+    }
+
+    /// Replicate r's changes.
+    public func row(_ r: Int) -> [Double] {
+        Array(UnsafeBufferPointer(start: storage.values + r * width, count: width))
+    }
+
+    /// Value m across the replicates.
+    public func column(_ m: Int) -> [Double] { (0..<replicates).map { storage.values[$0 * width + m] } }
+}
+
+/// Working memory of one thread: weights, positives, events and per-cell results.
+final class Workspace {
+    let classCount: Int
+    let thresholdCount: Int
+    let weights: UnsafeMutablePointer<Int32>
+    /// Per positive set and class: weighted positives and weighted images holding the class.
+    let positives: UnsafeMutablePointer<Int>
+    let holding: UnsafeMutablePointer<Int>
+    /// Per positive set and class: the true-positive count at which each recall point is reached.
+    let needed: UnsafeMutablePointer<Int>
+    let recallPointCount: Int
+    /// All-point rule: true-positive events of one class, (cumulative TP, cumulative TP + FP) pairs.
+    let events: UnsafeMutablePointer<Int>
+    /// Running state of one class pass, per threshold.
+    let state: UnsafeMutablePointer<ThresholdState>
+    /// Interpolated rules: per threshold and recall point, the largest precision (numerator, denominator) among
+    /// the events that reach that point and not the next.
+    let segmentBest: UnsafeMutablePointer<Int>
+    let limitTruePositives: UnsafeMutablePointer<Int>
+    /// Per cell, class and threshold: AP, recall (per recall slot), counts.
+    let averagePrecision: UnsafeMutablePointer<Double>
+    let recall: UnsafeMutablePointer<Double>
+    let truePositiveCounts: UnsafeMutablePointer<Int>
+    let falsePositiveCounts: UnsafeMutablePointer<Int>
+    /// First recall slot of each cell: slot `recallSlot[c]` is the cell itself, then one per recall limit.
+    let recallSlot: [Int]
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    init(design: BootstrapDesign, runs: [ResampledRun]) {
+        classCount = design.classCount
+        thresholdCount = design.thresholdCount
+        let sets = design.positiveSets.count
+        let cells = design.cells.count
+        var slots: [Int] = []
+        var slotCount = 0
+        var limits = 0
+        for cell in design.cells {
+            slots.append(slotCount)
+            slotCount += 1 + cell.recallLimits.count
+            limits = max(limits, cell.recallLimits.count)
         }
-        var classes = [[Double]](repeating: [], count: classCount)
-        var ap = [Double](repeating: 0, count: T)
-        var recall = [Double](repeating: 0, count: T)
-        for k in 0..<classCount {
-            for t in 0..<T {
-                scratch.eventTP[t].removeAll(keepingCapacity: true)
-                scratch.eventFP[t].removeAll(keepingCapacity: true)
-                scratch.tp[t] = 0
-                scratch.fp[t] = 0
-            }
-            var fpEverywhere = 0
-            let all = T >= 32 ? UInt32.max : (UInt32(1) << UInt32(T)) - 1
-            run.image.withUnsafeBufferPointer { image in
-                run.truePositive.withUnsafeBufferPointer { truePositive in
-                    run.falsePositive.withUnsafeBufferPointer { falsePositive in
-                        for d in run.classStart[k]..<run.classStart[k + 1] {
-                            let w = Int(weights[Int(image[d])])
+        recallSlot = slots
+        switch design.rule {
+        case .interpolated(let points): recallPointCount = points.count
+        case .elevenPoint: recallPointCount = 11
+        case .allPoint: recallPointCount = 0
+        }
+        let largest = runs.flatMap(\.cells).map(\.largestClassEvents).max() ?? 0
+        let classSlots = classCount * thresholdCount
+        func make<Element>(_ count: Int, _ value: Element) -> UnsafeMutablePointer<Element> {
+            let pointer = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: value, count: max(count, 1))
+            return pointer
+        }
+        weights = make(design.imageCount, Int32(0))
+        positives = make(sets * classCount, 0)
+        holding = make(sets * classCount, 0)
+        needed = make(sets * classCount * recallPointCount, 0)
+        events = make(recallPointCount == 0 ? 2 * largest : 0, 0)
+        state = make(thresholdCount, ThresholdState())
+        segmentBest = make(2 * thresholdCount * recallPointCount, 0)
+        limitTruePositives = make(limits * thresholdCount, 0)
+        averagePrecision = make(cells * classSlots, Double.nan)
+        recall = make(slotCount * classSlots, Double.nan)
+        truePositiveCounts = make(cells * classSlots, 0)
+        falsePositiveCounts = make(cells * classSlots, 0)
+        blocks = [
+            UnsafeMutableRawPointer(weights), UnsafeMutableRawPointer(positives), UnsafeMutableRawPointer(holding),
+            UnsafeMutableRawPointer(needed), UnsafeMutableRawPointer(events), UnsafeMutableRawPointer(state),
+            UnsafeMutableRawPointer(segmentBest), UnsafeMutableRawPointer(limitTruePositives),
+            UnsafeMutableRawPointer(averagePrecision),
+            UnsafeMutableRawPointer(recall), UnsafeMutableRawPointer(truePositiveCounts),
+            UnsafeMutableRawPointer(falsePositiveCounts),
+        ]
+    }
+
+    deinit {
+        for block in blocks { block.deallocate() }
+    }
+
+    /// Weighted positives and holding images of every set and class under the current weights, and where each
+    /// recall point is reached.
+    func countPositives(_ design: BootstrapDesign) {
+        let sets = design.positiveSets.count
+        positives.update(repeating: 0, count: sets * classCount)
+        holding.update(repeating: 0, count: sets * classCount)
+        for (s, set) in design.positiveSets.enumerated() {
+            let base = s * classCount
+            set.start.withUnsafeBufferPointer { start in
+                set.classIndex.withUnsafeBufferPointer { classIndex in
+                    set.count.withUnsafeBufferPointer { count in
+                        for image in 0..<set.imageCount {
+                            let w = Int(weights[image])
                             if w == 0 { continue }
-                            let tpBits = truePositive[d]
-                            let fpBits = falsePositive[d]
-                            if tpBits == 0 && fpBits == all {
-                                fpEverywhere += w
-                                continue
-                            }
-                            var bits = fpBits
-                            while bits != 0 {
-                                let t = bits.trailingZeroBitCount
-                                scratch.fp[t] += w
-                                bits &= bits - 1
-                            }
-                            bits = tpBits
-                            while bits != 0 {
-                                let t = bits.trailingZeroBitCount
-                                scratch.tp[t] += w
-                                scratch.eventTP[t].append(scratch.tp[t])
-                                scratch.eventFP[t].append(scratch.fp[t] + fpEverywhere)
-                                bits &= bits - 1
+                            for entry in start[image]..<start[image + 1] {
+                                let k = base &+ Int(classIndex[entry])
+                                positives[k] &+= w &* Int(count[entry])
+                                holding[k] &+= w
                             }
                         }
                     }
                 }
             }
-            let positivesK = npos[k]
-            let defined = weighting == .equal ? positivesK > 0 : holding[k] > 0
-            for t in 0..<T {
-                ap[t] = averagePrecision(tp: scratch.eventTP[t], fp: scratch.eventFP[t], positives: positivesK)
-                recall[t] = recallOf(truePositives: scratch.tp[t], positives: positivesK)
-            }
-            let c = counting
-            let meanAP = ap.reduce(0, +) / Double(T)
-            let meanRecall = recall.reduce(0, +) / Double(T)
-            classes[k] = [
-                defined ? meanAP : .nan,
-                defined ? fifty.map { ap[$0] } ?? .nan : .nan,
-                defined ? seventyFive.map { ap[$0] } ?? .nan : .nan,
-                defined ? meanRecall : .nan,
-                Double(scratch.tp[c]),
-                Double(scratch.fp[c] + fpEverywhere),
-                Double(positivesK - scratch.tp[c]),
-            ]
         }
-        // Summary: class means (weighted by holding images for VisDrone).
-        var summary = [Double](repeating: .nan, count: ReplicateValues.summaryNames.count)
-        for m in 0..<4 {
-            var sum = 0.0
-            var total = 0.0
-            for k in 0..<classCount {
-                let value = classes[k][m]
-                guard !value.isNaN else { continue }
-                let weight = weighting == .equal ? 1.0 : Double(holding[k])
-                sum += weight * value
-                total += weight
-            }
-            if total > 0 { summary[m] = sum / total }
+        guard recallPointCount > 0 else { return }
+        let points: [Double]
+        switch design.rule {
+        case .interpolated(let values): points = values
+        default: points = (0...10).map { Double($0) * 0.1 }
         }
-        return ReplicateValues(summary: summary, classes: classes)
-    }
-
-    func recallOf(truePositives: Int, positives: Int) -> Double {
-        switch rule {
-        case .allPoint where weighting == .imagesHolding:
-            return Double(truePositives) / Double(max(1, positives))
-        default:
-            return positives > 0 ? Double(truePositives) / Double(positives) : 0
-        }
-    }
-
-    /// AP from the true-positive events of one class at one threshold: cumulative TP and FP there.
-    func averagePrecision(tp: [Int], fp: [Int], positives: Int) -> Double {
-        guard !tp.isEmpty, positives > 0 || weighting == .imagesHolding else { return 0 }
-        let denominator = Double(weighting == .imagesHolding ? max(1, positives) : positives)
-        let count = tp.count
-        var precision = [Double](repeating: 0, count: count)
-        var recall = [Double](repeating: 0, count: count)
-        for j in 0..<count {
-            let t = Double(tp[j])
-            let f = Double(fp[j])
-            switch rule {
-            case .interpolated: precision[j] = t / (t + f + Double.ulpOfOne)
-            case .elevenPoint, .allPoint: precision[j] = t / max(t + f, 1)
+        for entry in 0..<(sets * classCount) {
+            let total = positives[entry]
+            guard total > 0 else { continue }
+            let denominator = Double(total)
+            let row = needed + entry * recallPointCount
+            for (r, point) in points.enumerated() {
+                // The smallest count c with Double(c) / npos >= point, as the references compare (recall is a
+                // Double division there).
+                guard point > 0 else {
+                    row[r] = point.isNaN ? Int.max : 0
+                    continue
+                }
+                var c = Int(min((point * denominator).rounded(.up), Double(Int.max / 4)))
+                while c > 0 && Double(c - 1) / denominator >= point { c -= 1 }
+                while Double(c) / denominator < point { c += 1 }
+                row[r] = c
             }
-            recall[j] = t / denominator
-        }
-        for j in stride(from: count - 1, to: 0, by: -1) where precision[j - 1] < precision[j] {
-            precision[j - 1] = precision[j]
-        }
-        switch rule {
-        case .interpolated(let points):
-            var sum = 0.0
-            var j = 0
-            for point in points {
-                while j < count && recall[j] < point { j += 1 }
-                if j == count { break }
-                sum += precision[j]
-            }
-            return sum / Double(points.count)
-        case .elevenPoint:
-            var sum = 0.0
-            var j = 0
-            for step in 0...10 {
-                let point = Double(step) * 0.1
-                while j < count && recall[j] < point { j += 1 }
-                if j < count { sum += precision[j] / 11 }
-            }
-            return sum
-        case .allPoint:
-            var sum = 0.0
-            var previous = 0.0
-            for j in 0..<count where recall[j] != previous {
-                sum += (recall[j] - previous) * precision[j]
-                previous = recall[j]
-            }
-            return sum
         }
     }
 }
 
-/// The 95% percentile interval of a sample (linear interpolation between order statistics, as
-/// numpy.percentile); NaN values are left out; nil when none is left.
-public func percentileInterval(_ values: [Double], level: Double = 0.95) -> (low: Double, high: Double)? {
-    let sorted = values.filter { !$0.isNaN }.sorted()
-    guard !sorted.isEmpty else { return nil }
-    func percentile(_ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let below = Int(position.rounded(.down))
-        let above = min(below + 1, sorted.count - 1)
-        let fraction = position - Double(below)
-        return sorted[below] + (sorted[above] - sorted[below]) * fraction
-    }
-    return (percentile((1 - level) / 2), percentile(1 - (1 - level) / 2))
-}
-
-/// SplitMix64: a small, fast, seedable generator; the same seed gives the same stream on every platform.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..<bound` (Lemire's multiply-and-reject).
-    public mutating func next(below bound: UInt64) -> UInt64 {
-        var product = next().multipliedFullWidth(by: bound)
-        if product.low < bound {
-            let threshold = (0 &- bound) % bound
-            while product.low < threshold { product = next().multipliedFullWidth(by: bound) }
-        }
-        return product.high
-    }
-}
-
-/// Replicate rows written by concurrent workers, each to its own slot.
-private final class ReplicateSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<[Double]>
-
-    init(count: Int, width: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: [])
-    }
-
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func store(_ index: Int, _ row: [Double]) { slots[index] = row }
-
-    var rows: [[Double]] { Array(slots) }
+/// The running counts of one threshold during a class pass.
+struct ThresholdState {
+    /// Weighted true positives so far.
+    var truePositives = 0
+    /// Weighted detections so far that are ignored at this threshold.
+    var ignored = 0
+    /// Interpolated rules: the last recall point reached (-1: none), and the largest precision among the events
+    /// since it was reached, as a fraction.
+    var segment = -1
+    var bestNumerator = 0
+    var bestDenominator = 1
+    /// All-point rule: events recorded.
+    var events = 0
 }

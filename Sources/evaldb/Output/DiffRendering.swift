@@ -29,7 +29,7 @@ enum DiffRendering {
             }
             if let intervals = report.intervals {
                 text +=
-                    "\n95% intervals: paired bootstrap over images, \(intervals.resamples) resamples, seed \(intervals.seed); * marks a change whose interval excludes 0.\n"
+                    "\nIntervals: paired bootstrap over \(intervals.imageCount) images, \(intervals.resamples) resamples, seed \(intervals.seed), \(ConfidenceLevel.percent(intervals.level)) (percentile); * marks a change whose interval excludes 0.\n"
             }
             Console.out(text)
         }
@@ -64,7 +64,7 @@ enum DiffRendering {
 
     static func summaryTable(_ report: DiffReport, markdown: Bool) -> ResultTable {
         var columns = ["Metric", report.a.run, report.b.run, "Change"]
-        if report.intervals != nil { columns.append("95% CI") }
+        if let intervals = report.intervals { columns.append("\(ConfidenceLevel.percent(intervals.level)) CI") }
         let rows: [[ResultTable.Cell]] = report.metrics.map { metric, value in
             var cells: [ResultTable.Cell] = [
                 .text(metric), number(format(value.a, metric: metric)), number(format(value.b, metric: metric)),
@@ -83,7 +83,9 @@ enum DiffRendering {
         var columns = ["class", "n_gt"]
         for metric in metrics {
             columns += ["\(metric) \(report.a.run)", "\(metric) \(report.b.run)", "\(metric) change"]
-            if report.intervals != nil { columns.append("\(metric) 95% CI") }
+            if let intervals = report.intervals {
+                columns.append("\(metric) \(ConfidenceLevel.percent(intervals.level)) CI")
+            }
         }
         let cells: [[ResultTable.Cell]] = rows.map { row in
             var cells: [ResultTable.Cell] = [.text(row.name), row.groundTruth.map { .integer(Int64($0)) } ?? .null]
@@ -147,7 +149,8 @@ enum DiffRendering {
         var header =
             "{\"a\": \(Renderer.jsonString(report.a.run)), \"b\": \(Renderer.jsonString(report.b.run)), \"dataset\": \(Renderer.jsonString(report.b.dataset)), \"protocol\": \(Renderer.jsonString(report.a.protocolName)), \"params\": \(report.a.parametersJSON)"
         if let intervals = report.intervals {
-            header += ", \"resamples\": \(intervals.resamples), \"seed\": \(intervals.seed)"
+            header +=
+                ", \"resamples\": \(intervals.resamples), \"seed\": \(intervals.seed), \"level\": \(intervals.level), \"images\": \(intervals.imageCount), \"method\": \"paired bootstrap over images, percentile intervals\""
         }
         return header + ",\n  \"metrics\": {\n" + summary.joined(separator: ",\n") + "\n  },\n  \"classes\": [\n"
             + classes.joined(separator: ",\n") + "\n  ]}"

@@ -1,3 +1,4 @@
+import EvalKit
 import EvalStore
 
 /// Two stored evaluations of the same protocol and parameters, side by side.
@@ -68,9 +69,18 @@ struct DiffReport {
         classes = ids.map { id in
             let rowA = rowsA[id]
             let rowB = rowsB[id]
+            var classIntervals: [String: BootstrapIntervals.Interval] = [:]
+            for (label, interval) in intervals?.classes[id] ?? [:] {
+                let key =
+                    Self.countNames.contains(label.metric)
+                    ? label.metric
+                    : EvaluationReport.key(
+                        metric: label.metric, iou: label.iou, area: label.area, maxDetections: label.maxDetections)
+                if let key, classIntervals[key] == nil { classIntervals[key] = interval }
+            }
             var values: [String: Value] = [:]
             for name in names + Self.countNames {
-                let interval = intervals?.classes[id]?[name]
+                let interval = classIntervals[name]
                 values[name] = Value(
                     a: Self.value(rowA, name), b: Self.value(rowB, name), low: interval?.low, high: interval?.high)
             }

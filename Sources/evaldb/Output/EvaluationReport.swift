@@ -54,16 +54,21 @@ struct EvaluationReport {
 
     /// The JSON key of a per-class metric, or nil for the ones kept only in SQL.
     static func key(for metric: EvaluationRecord.ClassMetric) -> String? {
-        let area = metric.area == "all" ? "" : "_\(metric.area)"
-        switch metric.metric {
+        key(metric: metric.metric, iou: metric.iou, area: metric.area, maxDetections: metric.maxDetections)
+    }
+
+    /// The JSON key of a per-class value labelled this way (AP, AP_small, AP50, AR100, ...), or nil.
+    static func key(metric: String, iou: Double?, area areaName: String, maxDetections: Int?) -> String? {
+        let area = areaName == "all" ? "" : "_\(areaName)"
+        switch metric {
         case "AP":
-            guard let iou = metric.iou else { return "AP" + area }
+            guard let iou else { return "AP" + area }
             guard area.isEmpty else { return nil }
             if iou == 0.5 { return "AP50" }
             if iou == 0.75 { return "AP75" }
             return nil
         case "AR":
-            guard metric.iou == nil, let maxDets = metric.maxDetections else { return nil }
+            guard iou == nil, let maxDets = maxDetections else { return nil }
             return area.isEmpty ? "AR\(maxDets)" : "AR\(maxDets)\(area)"
         default:
             return nil
