@@ -46,8 +46,9 @@ public enum FormatDetection {
     /// A `.json` file is COCO. In a folder of `.txt` files (or its `labels/` subfolder, as Ultralytics saves
     /// them): names containing `_det_`, or a first column that is not a number, mean VOC per-class files;
     /// 8 comma-separated numbers mean VisDrone; 6 whitespace-separated numbers mean YOLO
-    /// (`class cx cy w h conf`) when the class is a whole number and the rest lie in [0, 1], else VOC with
-    /// numeric image names (`<image> <score> x1 y1 x2 y2`). Throws `.notFound` or `.unknownFormat`.
+    /// (`class cx cy w h conf`) when the class is a whole number and the rest lie in [0, 1], or when the second
+    /// is above 1 and the last in [0, 1] (YOLO in pixels); else VOC with numeric image names
+    /// (`<image> <score> x1 y1 x2 y2`, the score second). Throws `.notFound` or `.unknownFormat`.
     public static func detectionFormat(at path: String) throws(ReadError) -> DetectionFormat {
         switch InputFiles.kind(of: path) {
         case .missing:
@@ -109,7 +110,14 @@ public enum FormatDetection {
         guard numbers.count == 5 else { return nil }
         guard let first = Double(fields[0]) else { return .voc }
         let isWholeClass = first >= 0 && first == first.rounded()
-        return isWholeClass && numbers.allSatisfy({ $0 >= 0 && $0 <= 1 }) ? .yolo : .voc
+        guard isWholeClass else { return .voc }
+        if numbers.allSatisfy({ $0 >= 0 && $0 <= 1 }) { return .yolo }
+        // A VOC line with a numeric image name has its score second; YOLO predictions written in pixels have a
+        // coordinate there and the confidence last.
+        let second = numbers[0]
+        let last = numbers[4]
+        if second >= 0 && second <= 1 { return .voc }
+        return last >= 0 && last <= 1 ? .yolo : .voc
     }
 
     /// Whether `name` ends with `.ext`, ignoring case.

@@ -150,8 +150,8 @@ struct CocoResultsReaderTests {
                     + "write it as a number, without quotes"
             ),
             (
-                #"[{"image_id": "a.jpg", "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}]"#,
-                "det.json:1:15: detection 1: \"image_id\" is a string, expected an integer"
+                #"[{"image_id": true, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}]"#,
+                "det.json:1:15: detection 1: \"image_id\" is a boolean, expected an integer"
             ),
             (
                 #"[{"image_id": 1.5, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}]"#,
@@ -233,5 +233,15 @@ struct CocoResultsReaderTests {
                 JSONTestSupport.readError { () throws(ReadError) in try CocoResultsReader.read(path: path) }
                     == .notText(path: path, line: 1))
         }
+    }
+
+    @Test func stringImageIDsAreNamesAndCategoryNamesAreKept() throws {
+        let text =
+            #"[{"image_id": "images/0001.jpg", "category_id": 3, "category_name": "car", "bbox": [1, 2, 3, 4], "score": 0.5},"#
+            + #" {"image_id": "0002", "category_name": "dog", "bbox": [1, 2, 3, 4], "score": 0.25}]"#
+        let batch = try CocoResultsReader.read(bytes: Array(text.utf8), path: "det.json")
+        #expect(batch.imageKeys == [.name("images/0001.jpg"), .name("0002")])
+        #expect(batch.categoryKeys == [.id(3), .name("dog")])
+        #expect(batch.categoryNames == [3: "car"])
     }
 }

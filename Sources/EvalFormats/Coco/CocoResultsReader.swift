@@ -2,8 +2,10 @@
 /// (other keys, such as `segmentation`, are skipped), or a top-level object holding that list under
 /// `annotations` (as some tools write it).
 ///
-/// The batch is `.coco` / `.xywh`, one file; image and category keys are the numeric ids, the four box
-/// numbers are kept exactly as written and each row's line is the line where its object starts. Only the
+/// The batch is `.coco` / `.xywh`, one file; image keys are the numeric ids, or names where `image_id` is a
+/// string (a file name or stem, as Ultralytics writes for non-numeric image names); category keys are the
+/// numeric ids, or the `category_name` of rows without an id (the names of rows with both are kept as the run's
+/// class names). The four box numbers are kept exactly as written and each row's line is the line where its object starts. Only the
 /// shape is checked (types, missing fields): values such as NaN (the bare `NaN` / `Infinity` tokens Python
 /// writes are accepted), negative sizes or unknown ids are the input diagnosis's business. An empty list is
 /// valid. Streams through the file without building a value tree: 500k detections (57 MB) parse in about
@@ -69,16 +71,25 @@ public enum CocoResultsReader {
             let line = reader.line
             let column = objectStart - reader.lineStart + 1
             try reader.beginObject("detection \(ordinal)")
-            var imageID: Int64 = 0
+            var image = ImageKey.id(0)
             var categoryID: Int64 = 0
+            var categoryName: String?
+            var hasCategoryID = false
             var score = 0.0
             var box = (0.0, 0.0, 0.0, 0.0)
             var found = Field()
             var hasGroundTruthKeys = false
             while let key = try reader.nextKey() {
                 if key == "image_id" {
-                    imageID = try reader.readInt64("detection \(ordinal): \"image_id\"")
+                    // A string id is a file name (Ultralytics save_json writes stems for non-numeric names).
+                    if try reader.peekKind() == .string {
+                        image = .name(try reader.readString("detection \(ordinal): \"image_id\""))
+                    } else {
+                        image = .id(try reader.readInt64("detection \(ordinal): \"image_id\""))
+                    }
                     found.insert(.imageID)
+                } else if key == "category_name" {
+                    categoryName = try reader.readString("detection \(ordinal): \"category_name\"")
                 } else if key == "category_id" {
                     categoryID = try reader.readInt64("detection \(ordinal): \"category_id\"")
                     found.insert(.categoryID)
@@ -93,13 +104,22 @@ public enum CocoResultsReader {
                     try reader.skipValue()
                 }
             }
+            hasCategoryID = found.contains(.categoryID)
+            if !hasCategoryID, categoryName != nil { found.insert(.categoryID) }
             guard found == .all else {
                 throw missingField(
                     found, ordinal: ordinal, looksLikeGroundTruth: hasGroundTruthKeys,
                     at: reader.location(ofOffset: objectStart))
             }
+            let category: CategoryKey
+            if let categoryName, !hasCategoryID {
+                category = .name(categoryName)
+            } else {
+                category = .id(categoryID)
+                if let categoryName { batch.categoryNames[categoryID] = categoryName }
+            }
             batch.append(
-                image: .id(imageID), category: .id(categoryID), score: score, box.0, box.1, box.2, box.3,
+                image: image, category: category, score: score, box.0, box.1, box.2, box.3,
                 file: 0, line: Int32(truncatingIfNeeded: line), column: Int32(truncatingIfNeeded: column))
         }
     }

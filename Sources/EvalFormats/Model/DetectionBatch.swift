@@ -48,6 +48,9 @@ public struct DetectionBatch: Sendable {
     public var lines: [Int32] = []
     /// 1-based column where each row starts (JSON, often one long line); 0 when not recorded.
     public var columns: [Int32] = []
+    /// Class names the run carries for its numeric category ids (YOLO `data.yaml` / `classes.txt` beside the
+    /// predictions, COCO results' `category_name`); empty when none.
+    public var categoryNames: [Int64: String] = [:]
 
     public init(format: DetectionFormat, boxEncoding: BoxEncoding, files: [String] = []) {
         self.format = format

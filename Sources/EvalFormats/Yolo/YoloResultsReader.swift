@@ -14,6 +14,7 @@ public enum YoloResultsReader {
         guard InputFiles.kind(of: path) == .directory else { throw .notFound(path: path) }
         let files = try TextFields.textFiles(in: FormatDetection.resultsFolder(path), expected: expected)
         var batch = DetectionBatch(format: .yolo, boxEncoding: .normalizedCenter, files: files.map(\.path))
+        batch.categoryNames = classNames(near: path)
         for (index, file) in files.enumerated() {
             let image = ImageKey.name(fileStem(file.name))
             for line in try InputFiles.readLines(file.path) where !TextFields.isBlank(line.text) {
@@ -41,5 +42,22 @@ public enum YoloResultsReader {
             }
         }
         return batch
+    }
+
+    /// The model's class names when a `data.yaml` / `data.yml` / `classes.txt` lies in the predictions folder or
+    /// its parent (unreadable ones are ignored: the names only help the diagnosis).
+    static func classNames(near path: String) -> [Int64: String] {
+        for folder in [path, InputFiles.join(path, "..")] {
+            for name in ["data.yaml", "data.yml"] where InputFiles.kind(of: InputFiles.join(folder, name)) == .file {
+                if let names = try? YoloNames.fromYAML(path: InputFiles.join(folder, name)) {
+                    return Dictionary(uniqueKeysWithValues: names.enumerated().map { (Int64($0.offset), $0.element) })
+                }
+            }
+            let list = InputFiles.join(folder, "classes.txt")
+            if InputFiles.kind(of: list) == .file, let names = try? YoloNames.fromList(path: list) {
+                return Dictionary(uniqueKeysWithValues: names.enumerated().map { (Int64($0.offset), $0.element) })
+            }
+        }
+        return [:]
     }
 }
