@@ -148,13 +148,26 @@ public struct DatasetStore {
                     width: Int(statement.int64(at: 3)), height: Int(statement.int64(at: 4))))
         }
         let categories = try categories(datasetID: dataset.id)
-        let largest =
-            try database.fetchValue(
-                "SELECT max(max(x + w, y + h)) FROM gt_boxes WHERE dataset_id = ?", [.integer(dataset.id)]
-            ).double ?? 0
+        // The boxes, for scoring readings of an export against them.
+        var index: [Int64: Int] = [:]
+        for (position, rowID) in rowIDs.enumerated() { index[rowID] = position }
+        var boxes = CatalogBoxes.Builder(imageCount: images.count)
+        var largest = 0.0
+        let boxRows = try database.prepare(
+            "SELECT image_id, category_id, x, y, w, h FROM gt_boxes WHERE dataset_id = ?")
+        try boxRows.bind([.integer(dataset.id)])
+        while try boxRows.step() {
+            let (x, y, w, h) = (
+                boxRows.double(at: 2), boxRows.double(at: 3), boxRows.double(at: 4), boxRows.double(at: 5)
+            )
+            largest = max(largest, x + w, y + h)
+            boxes.append(
+                image: index[boxRows.int64(at: 0)] ?? -1, category: boxRows.int64(at: 1), x: x, y: y, width: w,
+                height: h)
+        }
         let catalog = DatasetCatalog(
             name: dataset.name, format: dataset.format, images: images, categories: categories,
-            largestGroundTruthCoordinate: largest)
+            largestGroundTruthCoordinate: largest, boxes: boxes.build())
         return (catalog, rowIDs)
     }
 }

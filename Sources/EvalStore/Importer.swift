@@ -141,7 +141,8 @@ public struct Importer {
                 report: DiagnosisReport())
         }
         let (catalog, imageRowIDs) = try datasets.catalog(of: dataset)
-        let (report, detections) = DetectionDiagnosis.diagnose(batch, against: catalog, options: options)
+        let diagnosis = DetectionDiagnosis.diagnoseExplained(batch, against: catalog, options: options)
+        let (report, detections) = (diagnosis.report, diagnosis.detections)
         clock.lap("diagnose")
         let blocking = report.blocking(strict: strict)
         if !blocking.isEmpty {
@@ -149,7 +150,8 @@ public struct Importer {
         }
         let metadata = RunMetadata(
             name: name, datasetID: dataset.id, format: batch.format, source: path, sha256: sha,
-            importOptions: optionsText, params: params, tags: tags, note: note)
+            importOptions: optionsText, params: params, tags: tags, note: note,
+            categoryMap: diagnosis.appliedCategoryMap.map { (Self.keyText($0.model), $0.categoryID) })
         var result = try database.transaction {
             var outcome = ImportOutcome.imported
             if let existing = try runs.find(name: name) {
@@ -173,11 +175,35 @@ public struct Importer {
     /// The canonical text of the import corrections, stored with the run.
     public static func canonical(_ options: DiagnosisOptions) -> String {
         var parts: [String] = []
-        if let encoding = options.boxEncoding { parts.append("box-format=\(encoding.rawValue)") }
-        if options.isNormalized { parts.append("normalized") }
-        if options.categoryOffset != 0 { parts.append("category-offset=\(options.categoryOffset)") }
+        if let layout = options.boxLayout { parts.append("box-format=\(layout.rawValue)") }
+        if let scale = options.boxScale { parts.append("scale=\(scale.argument)") }
+        if options.columns != .confidenceLast { parts.append("columns=\(options.columns.rawValue)") }
         if options.imageMatching != .automatic { parts.append("match-images-by=\(options.imageMatching.rawValue)") }
+        if options.imageIDOffset != 0 { parts.append("image-id-offset=\(options.imageIDOffset)") }
+        if options.categoryMatching != .id {
+            parts.append("match-categories-by=\(options.categoryMatching.rawValue)")
+        }
+        if options.categoryOffset != 0 { parts.append("category-offset=\(options.categoryOffset)") }
+        if let map = options.categoryMap {
+            parts.append(
+                "category-map=" + map.pairs.map { "\(keyText($0.model))>\(keyText($0.dataset))" }.joined(separator: ";")
+            )
+        }
+        if options.estimatesCategoryMap { parts.append("category-map=auto") }
+        if options.dropsDuplicates { parts.append("drop-duplicates") }
+        if let offset = options.boxOffset {
+            parts.append(
+                "box-offset=\([offset.dx, offset.dy, offset.dw, offset.dh].map { "\($0)" }.joined(separator: ","))")
+        }
         return parts.joined(separator: " ")
+    }
+
+    /// A category key as the map table and the canonical options write it: the id, or the name.
+    static func keyText(_ key: CategoryKey) -> String {
+        switch key {
+        case .id(let id): return "\(id)"
+        case .name(let name): return name
+        }
     }
 
     static func validate(name: String) throws {

@@ -27,12 +27,16 @@ public struct RunMetadata: Sendable, Equatable {
     public var params: [(key: String, value: String)]
     public var tags: [(key: String, value: String)]
     public var note: String?
+    /// The category map applied at import (the model's key as written -> dataset category id), if any.
+    public var categoryMap: [(modelKey: String, categoryID: Int64)]
 
     public init(
         name: String, datasetID: Int64, format: DetectionFormat, source: String, sha256: String,
         importOptions: String = "", params: [(key: String, value: String)] = [],
-        tags: [(key: String, value: String)] = [], note: String? = nil
+        tags: [(key: String, value: String)] = [], note: String? = nil,
+        categoryMap: [(modelKey: String, categoryID: Int64)] = []
     ) {
+        self.categoryMap = categoryMap
         self.name = name
         self.datasetID = datasetID
         self.format = format
@@ -49,6 +53,8 @@ public struct RunMetadata: Sendable, Equatable {
             && l.sha256 == r.sha256 && l.importOptions == r.importOptions && l.note == r.note
             && l.params.map { [$0.key, $0.value] } == r.params.map { [$0.key, $0.value] }
             && l.tags.map { [$0.key, $0.value] } == r.tags.map { [$0.key, $0.value] }
+            && l.categoryMap.map { "\($0.modelKey)>\($0.categoryID)" }
+                == r.categoryMap.map { "\($0.modelKey)>\($0.categoryID)" }
     }
 }
 
@@ -109,6 +115,14 @@ public struct RunStore {
             let statement = try database.prepare("INSERT INTO \(table) (run_id, key, value) VALUES (?, ?, ?)")
             for pair in pairs {
                 try statement.bind([.integer(runID), .text(pair.key), .text(pair.value)])
+                try statement.run()
+            }
+        }
+        if !run.categoryMap.isEmpty {
+            let statement = try database.prepare(
+                "INSERT INTO run_category_maps (run_id, model_key, category_id) VALUES (?, ?, ?)")
+            for pair in run.categoryMap {
+                try statement.bind([.integer(runID), .text(pair.modelKey), .integer(pair.categoryID)])
                 try statement.run()
             }
         }

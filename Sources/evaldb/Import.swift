@@ -2,22 +2,151 @@ import ArgumentParser
 import EvalFormats
 import EvalStore
 
-/// The options that correct known input mistakes; shared by `import` and `check`.
+extension BoxLayout: ExpressibleByArgument {}
+extension CategoryMatching: ExpressibleByArgument {}
+extension PredictionColumns: ExpressibleByArgument {}
+
+/// `--box-format`: a layout, or `cxcywh-normalized` (YOLO's own: center, size, fractions).
+struct BoxFormatArgument: ExpressibleByArgument {
+    var layout: BoxLayout
+    var impliesNormalized: Bool
+
+    init?(argument: String) {
+        if argument == BoxEncoding.normalizedCenter.rawValue {
+            (layout, impliesNormalized) = (.cxcywh, true)
+        } else if let layout = BoxLayout(rawValue: argument) {
+            (self.layout, impliesNormalized) = (layout, false)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] {
+        BoxLayout.allCases.map(\.rawValue) + [BoxEncoding.normalizedCenter.rawValue]
+    }
+}
+
+/// `--scale`.
+struct ScaleArgument: ExpressibleByArgument {
+    var scale: BoxScale
+    init?(argument: String) {
+        guard let scale = BoxScale(argument: argument) else { return nil }
+        self.scale = scale
+    }
+    static var allValueStrings: [String] { ["pixels", "normalized", "normalized-hw", "swapped", "letterbox-640"] }
+}
+
+/// `--normalized-by wh|hw`.
+enum NormalizedBy: String, ExpressibleByArgument, CaseIterable {
+    case wh, hw
+}
+
+/// `--box-offset DX,DY,DW,DH`.
+struct BoxOffsetArgument: ExpressibleByArgument {
+    var offset: BoxOffset
+    init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+        guard parts.count == 4, let dx = parts[0], let dy = parts[1], let dw = parts[2], let dh = parts[3],
+            [dx, dy, dw, dh].allSatisfy(\.isFinite)
+        else { return nil }
+        offset = BoxOffset(dx: dx, dy: dy, dw: dw, dh: dh)
+    }
+}
+
+/// The options that correct known input mistakes; shared by `import` and `check`. Every fix the diagnosis
+/// prints is made of these, written so that it works pasted as printed.
 struct CorrectionOptions: ParsableArguments {
     @Option(
         name: .customLong("box-format"),
-        help: "Read boxes as xywh, xyxy or cxcywh-normalized instead of the format's convention.")
-    var boxFormat: BoxEncoding?
-    @Flag(help: "Box coordinates are fractions of the image size; scale them to pixels.")
+        help: ArgumentHelp(
+            "Read the four box numbers as xywh, xyxy, yxyx (TensorFlow), cxcywh or xyhw instead of the format's order (cxcywh-normalized: YOLO's own).",
+            valueName: "layout"))
+    var boxFormat: BoxFormatArgument?
+    @Flag(help: "Box coordinates are fractions of the image's width and height; scale them to pixels.")
     var normalized = false
-    @Option(help: ArgumentHelp("Add N to every numeric category id (e.g. 1 for 0-based ids).", valueName: "n"))
+    @Option(
+        name: .customLong("normalized-by"),
+        help: "Box coordinates are fractions of the image's wh (width, height) or hw (swapped).")
+    var normalizedBy: NormalizedBy?
+    @Option(help: ArgumentHelp("Boxes are in the pixels of an S x S letterboxed network input.", valueName: "S"))
+    var letterbox: Int?
+    @Option(
+        help: ArgumentHelp(
+            "The coordinates' unit: pixels, normalized, normalized-hw, swapped (pixels scaled with width and height swapped) or letterbox-S.",
+            valueName: "unit"))
+    var scale: ScaleArgument?
+    @Option(help: ArgumentHelp("YOLO predictions' column order: class,box,conf or class,conf,box.", valueName: "order"))
+    var columns: PredictionColumns = .confidenceLast
+    @Option(
+        help: ArgumentHelp(
+            "Add N to every numeric category before matching (write --category-offset=-1).", valueName: "n"))
     var categoryOffset: Int64 = 0
-    @Option(help: "Match images by auto, id or file-name.") var matchImagesBy: ImageMatching = .automatic
+    @Option(
+        help:
+            "Match numeric categories by id, index (position among the dataset's categories sorted by id) or name (the names the run carries)."
+    )
+    var matchCategoriesBy: CategoryMatching = .id
+    @Option(
+        help: ArgumentHelp(
+            "Map the model's categories to the dataset's: a CSV (model,dataset), JSON or the model's data.yaml / classes.txt; or auto (estimated from the boxes' overlaps).",
+            valueName: "file|auto"))
+    var categoryMap: String?
+    @Option(help: "Match images by auto, id, file-name, stem, index (position sorted by id) or file-index.")
+    var matchImagesBy: ImageMatching = .automatic
+    @Option(
+        help: ArgumentHelp(
+            "Add K to every numeric image reference before matching (write --image-id-offset=-1).", valueName: "k"))
+    var imageIDOffset: Int64 = 0
+    @Flag(help: "Drop detections that repeat an earlier one exactly.") var dropDuplicates = false
+    @Option(
+        help: ArgumentHelp(
+            "Pixels added to every box's x, y, width and height (write --box-offset=-1,-1,0,0).",
+            valueName: "dx,dy,dw,dh"))
+    var boxOffset: BoxOffsetArgument?
 
-    var diagnosisOptions: DiagnosisOptions {
-        DiagnosisOptions(
-            boxEncoding: boxFormat, isNormalized: normalized, categoryOffset: categoryOffset,
-            imageMatching: matchImagesBy)
+    func validate() throws {
+        var scales: [(String, BoxScale)] = []
+        if normalized { scales.append(("--normalized", .normalized)) }
+        if let normalizedBy {
+            scales.append(("--normalized-by", normalizedBy == .wh ? .normalized : .normalizedHeightWidth))
+        }
+        if let letterbox {
+            guard letterbox > 0 else {
+                throw ValidationError("--letterbox takes the network input's side in pixels, e.g. 640")
+            }
+            scales.append(("--letterbox", .letterbox(letterbox)))
+        }
+        if let scale { scales.append(("--scale", scale.scale)) }
+        if boxFormat?.impliesNormalized == true { scales.append(("--box-format cxcywh-normalized", .normalized)) }
+        if Set(scales.map(\.1)).count > 1 {
+            throw ValidationError(
+                "\(scales.map(\.0).joined(separator: ", ")) name different units for the coordinates: give one")
+        }
+        if categoryMap != nil && (categoryOffset != 0 || matchCategoriesBy != .id) {
+            throw ValidationError(
+                "--category-map replaces --category-offset and --match-categories-by: give one of them")
+        }
+    }
+
+    /// The corrections, with the category map file read.
+    func diagnosisOptions() throws -> DiagnosisOptions {
+        var scaleChoice: BoxScale?
+        if normalized || boxFormat?.impliesNormalized == true { scaleChoice = .normalized }
+        if let normalizedBy { scaleChoice = normalizedBy == .wh ? .normalized : .normalizedHeightWidth }
+        if let letterbox { scaleChoice = .letterbox(letterbox) }
+        if let scale { scaleChoice = scale.scale }
+        var options = DiagnosisOptions(
+            boxLayout: boxFormat?.layout, boxScale: scaleChoice, columns: columns, categoryOffset: categoryOffset,
+            categoryMatching: matchCategoriesBy, imageMatching: matchImagesBy, imageIDOffset: imageIDOffset,
+            dropsDuplicates: dropDuplicates, boxOffset: boxOffset?.offset)
+        if let categoryMap {
+            if categoryMap == "auto" {
+                options.estimatesCategoryMap = true
+            } else {
+                options.categoryMap = try CategoryMapFile.read(path: categoryMap)
+            }
+        }
+        return options
     }
 }
 
@@ -57,7 +186,8 @@ struct Import: ParsableCommand {
         let result: RunImportResult
         do {
             result = try Importer(db).importRun(
-                name: runName, path: path, datasetName: dataset, format: format, options: corrections.diagnosisOptions,
+                name: runName, path: path, datasetName: dataset, format: format,
+                options: try corrections.diagnosisOptions(),
                 params: params, tags: tags, note: note, replace: replace, strict: strict)
         } catch {
             Diagnostics.printRejection(error)
@@ -124,7 +254,8 @@ struct Check: ParsableCommand {
             let (batch, _, detected) = try InputReading.readDetections(
                 path: path, format: format.flatMap(DetectionFormat.init(rawValue:)))
             let (catalog, _) = try DatasetStore(db).catalog(of: stored)
-            report = DetectionDiagnosis.diagnose(batch, against: catalog, options: corrections.diagnosisOptions).report
+            report =
+                DetectionDiagnosis.diagnose(batch, against: catalog, options: try corrections.diagnosisOptions()).report
             summary =
                 "\(path): \(batch.count) detections, format \(batch.format.rawValue)\(detected ? " (detected)" : ""), checked against dataset '\(dataset)'"
         } else {

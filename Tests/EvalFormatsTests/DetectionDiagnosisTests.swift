@@ -59,7 +59,7 @@ import Testing
         #expect(finding.fix?.contains("--normalized") == true)
 
         let (fixed, detections) = DetectionDiagnosis.diagnose(
-            input, against: catalog, options: DiagnosisOptions(isNormalized: true))
+            input, against: catalog, options: DiagnosisOptions(boxScale: .normalized))
         #expect(fixed.blocking(strict: false).isEmpty)
         // 0.1 * 640, 0.2 * 480, 0.3 * 640, 0.4 * 480 in Double arithmetic.
         #expect(detections.boxes.x[0] == 0.1 * 640)
@@ -84,7 +84,7 @@ import Testing
         #expect(report.finding("box-outside-image") == nil)
 
         let (fixed, detections) = DetectionDiagnosis.diagnose(
-            input, against: catalog, options: DiagnosisOptions(boxEncoding: .xyxy))
+            input, against: catalog, options: DiagnosisOptions(boxLayout: .xyxy))
         #expect(fixed.blocking(strict: true).isEmpty)
         #expect(detections.boxes.width == [300, 230, 40])
         #expect(detections.boxes.height == [250, 200, 50])
@@ -164,7 +164,7 @@ import Testing
         #expect(finding.count == 2)
         #expect(finding.summary.contains("category_id 0 x2"))
         #expect(finding.summary.contains("the ids look 0-based against the dataset's 1-based ids"))
-        #expect(finding.fix == "pass --category-offset 1 (every category id then matches the dataset)")
+        #expect(finding.fix == "pass --category-offset=1 (every category id then matches the dataset)")
 
         let (fixed, detections) = DetectionDiagnosis.diagnose(
             input, against: twoClasses, options: DiagnosisOptions(categoryOffset: 1))
@@ -176,7 +176,9 @@ import Testing
         let input = batch([(.id(1), .id(7), 0.9, [10, 20, 30, 40])])
         let finding = try #require(
             DetectionDiagnosis.diagnose(input, against: catalog).report.finding("unknown-categories"))
-        #expect(finding.fix == "the dataset has: 1 person, 3 car; map the model's classes to these ids")
+        #expect(
+            finding.fix
+                == "the dataset has: 1 person, 3 car; map the model's classes to these ids (--category-map FILE)")
         #expect(finding.examples == ["dets.json:2: category_id 7"])
     }
 
@@ -225,11 +227,29 @@ import Testing
             (.id(1), .id(1), 0.8, [10, 20, 30, 40]),
             (.id(1), .id(1), 0.9, [10, 20, 30, 40]),
         ])
+        // Half of the rows repeat another: the export was written twice, fatal.
         let finding = try #require(
             DetectionDiagnosis.diagnose(input, against: catalog).report.finding("duplicate-detections"))
-        #expect(finding.severity == .warning)
+        #expect(finding.severity == .fatal)
         #expect(finding.count == 2)
         #expect(finding.examples.first?.hasPrefix("dets.json:3: image_id 1") == true)
+        #expect(finding.fix?.contains("--drop-duplicates") == true)
+        // A few repeats are a warning.
+        let few = batch([
+            (.id(1), .id(1), 0.9, [10, 20, 30, 40]),
+            (.id(1), .id(1), 0.9, [10, 20, 30, 40]),
+            (.id(1), .id(1), 0.8, [10, 20, 30, 40]),
+            (.id(1), .id(1), 0.7, [10, 20, 30, 40]),
+        ])
+        let warning = try #require(
+            DetectionDiagnosis.diagnose(few, against: catalog).report.finding("duplicate-detections"))
+        #expect(warning.severity == .warning)
+        // --drop-duplicates keeps the first of each.
+        let dropped = DetectionDiagnosis.diagnose(
+            input, against: catalog, options: DiagnosisOptions(dropsDuplicates: true))
+        #expect(dropped.report.finding("duplicate-detections") == nil)
+        #expect(dropped.detections.count == 2)
+        #expect(dropped.detections.boxes.score == [0.9, 0.8])
     }
 
     @Test func yoloPixelCoordinatesAreFatal() throws {

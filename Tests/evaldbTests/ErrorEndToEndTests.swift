@@ -139,9 +139,12 @@ import Testing
         let result = try cli.run(["import", "r2", path, "--dataset", "fake100"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("fatal: "))
-        #expect(result.stderr.contains("the boxes look like corner coordinates"))
-        #expect(result.stderr.contains("fix: pass --box-format xyxy"))
-        #expect(errorLine(result).contains("(corners-read-as-sizes)"))
+        #expect(
+            result.stderr.contains(
+                "fatal: the boxes look like [x1, y1, x2, y2]: read that way, 89% of the 734 most confident detections overlap a ground-truth box of their class at IoU >= 0.5, against 8% as given"
+            ))
+        #expect(result.stderr.contains("fix: import with --box-format xyxy\n"))
+        #expect(errorLine(result).contains("(box-reading)"))
         #expect(try cli.snapshot() == before)
         // The suggested fix works and stores the original boxes.
         let fixed = try cli.run(["import", "r2", path, "--dataset", "fake100", "--box-format", "xyxy"])
@@ -169,7 +172,7 @@ import Testing
                 min($0, 1)
             }
         }
-        try expectRefusedImport(data, expected: ["(normalized-coordinates)"])
+        try expectRefusedImport(data, expected: ["(box-reading)"])
     }
 
     @Test func zeroBasedCategoriesAreDiagnosed() throws {
@@ -180,7 +183,8 @@ import Testing
         let path = try cli.write("shifted.json", data)
         let result = try cli.run(["check", path, "--dataset", "fake100"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("unknown-categories") || result.stderr.contains("categories not in dataset"))
+        #expect(result.stderr.contains("fatal: the category ids look 0-based against the dataset's 1-based ids"))
+        #expect(result.stderr.contains("fix: import with --category-offset=1\n"))
     }
 
     @Test func nonFiniteScoresAreFatal() throws {
@@ -194,14 +198,14 @@ import Testing
         let other = "{\"image_id\": 42, \"category_id\": 18, \"bbox\": [5, 6, 7, 8], \"score\": 0.25}"
         let content = Data("[\(twice), \(twice), \(other)]".utf8)
         try expectRefusedImport(
-            content, extraArguments: ["--strict"], expected: ["(duplicate-detections) under --strict"])
+            content, extraArguments: ["--strict"], expected: ["duplicate-detections", "under --strict"])
         // Without --strict the same file imports, with the warning printed.
         let cli = try preparedStore()
         defer { cli.remove() }
         let path = try cli.write("twice.json", content)
         let result = try cli.run(["import", "r2", path, "--dataset", "fake100"])
         #expect(result.status == 0)
-        #expect(result.stderr.contains("warning: 1 detection repeats an earlier detection exactly"))
+        #expect(result.stderr.contains("warning: 1 detection (33%) repeats an earlier detection exactly"))
     }
 
     @Test func sqlIsReadOnlyUnlessWriteIsGiven() throws {

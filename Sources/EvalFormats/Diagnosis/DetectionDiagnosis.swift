@@ -2,36 +2,162 @@
 /// dataset images and categories in pixels.
 ///
 /// This is why evaldb exists: each check catches an input mistake that would otherwise print a wrong
-/// mAP without complaint (normalized coordinates, [x1,y1,x2,y2] read as [x,y,w,h], 0-based class ids,
-/// image ids from another numbering, ...). Fatal findings mean the result must not be stored.
+/// mAP without complaint. Two kinds of checks:
+/// - evidence (`ReadingSearch`): candidate readings of the export (box layout and unit, confidence column,
+///   image and category numbering) are scored by how many of its most confident detections then overlap the
+///   ground truth; when another reading explains the data far better than the one given, the import stops and
+///   the message names that reading and the flags that select it;
+/// - bounds and values (`GeometryCheck`, the resolvers): references that match nothing, boxes outside their
+///   image, non-finite values, duplicates, and the cheap convention rules used when there is no evidence.
+/// Fatal findings mean the result must not be stored.
 public enum DetectionDiagnosis {
+    /// How much better another reading must explain the data than the given one before the import stops: its
+    /// share of the sample overlapping a box of their class must be at least `factor` times the given share plus
+    /// `floor`, and at least `margin` above it. A correct export's own share is far above what a misreading
+    /// reaches (see README: "how evidence decides").
+    public static let decisiveFactor = 2.0
+    public static let decisiveFloor = 0.05
+    public static let decisiveMargin = 0.15
+    /// A reading must make at least this many detections overlap a box of their class before it replaces the
+    /// given one: on a handful of detections a coincidence would do (the bound rules still apply there).
+    public static let minimumSupport = 10
+    /// Below this share of the sample overlapping any box under every reading, nothing explains the data.
+    public static let unexplainedShare = 0.02
+
     /// Diagnoses `batch` against `catalog`, applying the user's `options`.
     /// Returns the findings and the rows that resolved (all rows when no finding is fatal).
     public static func diagnose(
         _ batch: DetectionBatch, against catalog: DatasetCatalog, options: DiagnosisOptions = DiagnosisOptions()
     ) -> (report: DiagnosisReport, detections: ResolvedDetections) {
+        let result = diagnoseExplained(batch, against: catalog, options: options)
+        return (result.report, result.detections)
+    }
+
+    /// `diagnose` with the readings scored (for `evaldb check --explain`) and the reading applied.
+    public static func diagnoseExplained(
+        _ input: DetectionBatch, against catalog: DatasetCatalog, options: DiagnosisOptions = DiagnosisOptions()
+    ) -> DiagnosisExplanation {
         var findings: [Finding] = []
-        let images = ImageResolver(catalog: catalog, batch: batch, matching: options.imageMatching)
-        findings += images.findings
-        let categories = CategoryResolver(catalog: catalog, batch: batch, offset: options.categoryOffset)
-        findings += categories.findings
-        let geometry = GeometryCheck(
-            batch: batch, catalog: catalog, imageOf: images.resolved, categoryOf: categories.resolved,
-            options: options)
-        findings += geometry.findings
-        if batch.count > 0 {
-            let covered = Set(images.resolved.lazy.filter { $0 >= 0 }).count
-            if covered < catalog.images.count {
+        let imageLookup = ImageLookup(catalog.images)
+        let categoryLookup = CategoryLookup(catalog.categories)
+        var explicitMap: [CategoryKey: Int64]?
+        if let map = options.categoryMap {
+            let (resolved, unknown) = categoryLookup.resolve(map)
+            explicitMap = resolved
+            if !unknown.isEmpty {
                 findings.append(
                     Finding(
-                        code: "images-without-detections", severity: .info,
+                        code: "category-map", severity: .fatal,
                         summary:
-                            "\(catalog.images.count - covered) of \(catalog.images.count) dataset images have no detections",
-                        count: catalog.images.count - covered))
+                            "the category map names \(plural(unknown.count, "category")) not in dataset '\(catalog.name)' (\(unknown.prefix(5).map(describe).joined(separator: ", ")))",
+                        count: unknown.count, fix: "map to the dataset's category ids or names"))
             }
         }
-        return (DiagnosisReport(findings: findings), geometry.resolved)
+        // Duplicates go first, so that every later step sees the rows that will be stored.
+        let duplicates = DuplicateScan(input)
+        let batch = options.dropsDuplicates ? duplicates.withoutDuplicates(input) : input
+
+        // Evidence: the given reading against the others.
+        var given = ExportReading(options: options, encoding: batch.boxEncoding)
+        var search = ReadingSearch(
+            batch: batch, catalog: catalog, images: imageLookup, categories: categoryLookup, explicitMap: explicitMap)
+        if options.estimatesCategoryMap {
+            given.estimatedMap = CategoryMapEstimate.estimate(
+                batch: batch, catalog: catalog, reading: given, images: imageLookup, categories: categoryLookup)
+        }
+        search.run(given: given)
+        let verdict = ReadingVerdict(search: search, batch: batch, catalog: catalog, options: options)
+        findings += verdict.findings
+
+        // Resolve every row under the given reading.
+        let columnsApplied = given.columns == .confidenceSecond ? batch.swappingConfidence() : batch
+        let images = ImageResolver(
+            catalog: catalog, batch: columnsApplied, lookup: imageLookup, matching: options.imageMatching,
+            offset: options.imageIDOffset)
+        if !verdict.explainsImages { findings += images.findings }
+        let categories = CategoryResolver(
+            catalog: catalog, batch: columnsApplied, lookup: categoryLookup, options: options,
+            explicitMap: explicitMap, estimatedMap: given.estimatedMap)
+        if !verdict.explainsCategories { findings += categories.findings }
+        let geometry = GeometryCheck(
+            batch: columnsApplied, catalog: catalog, imageOf: images.resolved, categoryOf: categories.resolved,
+            reading: given.box, offset: options.boxOffset)
+        // Boxes outside their image and images without detections are symptoms of a misread geometry or of
+        // misread image references: the verdict names the cause.
+        let misread = verdict.explainsGeometry || verdict.explainsImages
+        findings += misread ? geometry.findings.filter { !GeometryCheck.symptoms.contains($0.code) } : geometry.findings
+        findings += duplicates.findings(dropped: options.dropsDuplicates)
+        if !verdict.explainsImages {
+            findings += coverageFindings(batch: batch, catalog: catalog, imageOf: images.resolved)
+        }
+        if !verdict.isFatal,
+            let offset = SystematicOffset(
+                search: search, reading: given, detections: geometry.resolved, catalog: catalog,
+                current: options.boxOffset)
+        {
+            findings += offset.findings
+        }
+        var applied: [(model: CategoryKey, categoryID: Int64)] = []
+        if let map = given.estimatedMap ?? explicitMap {
+            applied = map.map { ($0.key, $0.value) }.sorted { CategoryKey.ordered($0.model, $1.model) }
+        }
+        return DiagnosisExplanation(
+            report: DiagnosisReport(findings: findings), detections: geometry.resolved, given: search.given,
+            best: search.best, tried: search.tried, appliedCategoryMap: applied)
     }
+
+    /// Images without detections: a warning when a large share of the images holding ground truth has none (one
+    /// process's share of a distributed run, a split of the dataset), else a line of information.
+    static func coverageFindings(batch: DetectionBatch, catalog: DatasetCatalog, imageOf: [Int32]) -> [Finding] {
+        guard batch.count > 0 else { return [] }
+        var covered = [Bool](repeating: false, count: catalog.images.count)
+        for image in imageOf where image >= 0 { covered[Int(image)] = true }
+        let coveredCount = covered.count { $0 }
+        guard coveredCount < catalog.images.count else { return [] }
+        let boxes = catalog.boxes
+        var holding = 0
+        var holdingUncovered = 0
+        var missedBoxes = 0
+        for image in 0..<catalog.images.count where boxes.start[image + 1] > boxes.start[image] {
+            holding += 1
+            if !covered[image] {
+                holdingUncovered += 1
+                missedBoxes += boxes.start[image + 1] - boxes.start[image]
+            }
+        }
+        let uncovered = catalog.images.count - coveredCount
+        if holding > 0 && 4 * holdingUncovered > holding {
+            let percent = Int((100 * Double(coveredCount) / Double(catalog.images.count)).rounded())
+            return [
+                Finding(
+                    code: "partial-coverage", severity: .warning,
+                    summary:
+                        "the detections cover \(coveredCount) of the \(catalog.images.count) images (\(percent)%): \(holdingUncovered) images holding \(plural(missedBoxes, "ground-truth box")) have none, and every one of those boxes will count as missed",
+                    count: uncovered,
+                    fix:
+                        "if this is one process's output of a distributed run (or one shard), gather all of them before importing; if the images were evaluated on purpose, evaluate them only with --images-where"
+                )
+            ]
+        }
+        return [
+            Finding(
+                code: "images-without-detections", severity: .info,
+                summary: "\(uncovered) of \(catalog.images.count) dataset images have no detections", count: uncovered)
+        ]
+    }
+}
+
+/// A diagnosis with the readings it scored.
+public struct DiagnosisExplanation: Sendable {
+    public var report: DiagnosisReport
+    public var detections: ResolvedDetections
+    /// The given reading's evidence and the best one's (nil: no evidence, the dataset has no boxes).
+    public var given: ReadingEvidence?
+    public var best: ReadingEvidence?
+    /// Every reading scored, the given one first.
+    public var tried: [ReadingEvidence]
+    /// The category map applied (`--category-map FILE` or `auto`): model key -> dataset id, sorted.
+    public var appliedCategoryMap: [(model: CategoryKey, categoryID: Int64)]
 }
 
 /// A readable name for an image reference.
@@ -50,155 +176,29 @@ func describe(_ key: CategoryKey) -> String {
     }
 }
 
-/// Resolves image references to catalog indexes and explains the ones that do not resolve.
-struct ImageResolver {
-    /// Catalog index per input row, -1 where unresolved.
-    var resolved: [Int32]
-    var findings: [Finding] = []
-
-    init(catalog: DatasetCatalog, batch: DetectionBatch, matching: ImageMatching) {
-        var byID: [Int64: Int32] = [:]
-        var byStem: [String: Int32] = [:]
-        var byStemNumber: [Int64: Int32] = [:]
-        for (index, image) in catalog.images.enumerated() {
-            byID[image.id] = Int32(index)
-            let stem = fileStem(image.fileName)
-            byStem[stem] = Int32(index)
-            byStem[image.fileName] = Int32(index)
-            if let number = Int64(stem) { byStemNumber[number] = Int32(index) }
-        }
-        func lookUp(_ key: ImageKey, _ matching: ImageMatching) -> Int32? {
-            switch (key, matching) {
-            case (.id(let id), .automatic), (.id(let id), .id): return byID[id]
-            case (.id(let id), .fileName): return byStemNumber[id]
-            case (.name(let name), .id): return Int64(name).flatMap { byID[$0] }
-            case (.name(let name), _): return byStem[name] ?? byStem[fileStem(name)]
-            }
-        }
-        var resolved = [Int32](repeating: -1, count: batch.count)
-        var unmatched = FindingCounter()
-        var unmatchedKeys = Set<ImageKey>()
-        var firstKey: ImageKey?
-        var lastKey: ImageKey?
-        var lastIndex: Int32 = -1
-        for row in 0..<batch.count {
-            let key = batch.imageKeys[row]
-            // Rows of one image usually come together: reuse the previous look-up.
-            if key != lastKey {
-                lastKey = key
-                lastIndex = lookUp(key, matching) ?? -1
-            }
-            resolved[row] = lastIndex
-            if lastIndex < 0 {
-                if firstKey == nil { firstKey = key }
-                if unmatchedKeys.insert(key).inserted || unmatched.examples.count < 3 {
-                    unmatched.record("\(batch.location(ofRow: row)): \(describe(key))")
-                } else {
-                    unmatched.count += 1
-                }
-            }
-        }
-        self.resolved = resolved
-        guard unmatched.count > 0 else { return }
-
-        // Would the other way of matching resolve them?
-        var fix = "check that the detections were made on this dataset's images (--dataset)"
-        if matching == .automatic {
-            let alternative: ImageMatching =
-                (firstKey.map { if case .id = $0 { true } else { false } } ?? true)
-                ? .fileName : .id
-            let rescued = unmatchedKeys.filter { lookUp($0, alternative) != nil }.count
-            if rescued == unmatchedKeys.count {
-                fix =
-                    "every one of them matches a dataset image by \(alternative == .id ? "image id" : "file name"): pass --match-images-by \(alternative.rawValue)"
-            } else if rescued > 0 {
-                fix =
-                    "\(rescued) of the \(unmatchedKeys.count) unmatched references match by \(alternative == .id ? "image id" : "file name") (--match-images-by \(alternative.rawValue)); the others match nothing"
-            }
-        }
-        let sample = unmatchedKeys.prefix(5).map(describe).sorted().joined(separator: ", ")
-        findings.append(
-            Finding(
-                code: "unknown-images", severity: .fatal,
-                summary:
-                    "\(plural(unmatched.count, "detection")) \(unmatched.count == 1 ? "refers" : "refer") to \(plural(unmatchedKeys.count, "image")) not in dataset '\(catalog.name)' (\(sample)\(unmatchedKeys.count > 5 ? ", ..." : ""))",
-                count: unmatched.count, examples: unmatched.examples, fix: fix))
+extension DetectionBatch {
+    /// The batch with the confidence read from the second column (YOLO `class conf cx cy w h`): the four box
+    /// numbers are then columns 3 to 6.
+    func swappingConfidence() -> DetectionBatch {
+        var swapped = self
+        swapped.scores = a
+        swapped.a = b
+        swapped.b = c
+        swapped.c = d
+        swapped.d = scores
+        return swapped
     }
-}
 
-/// Resolves category references to dataset category ids and explains the ones that do not resolve.
-struct CategoryResolver {
-    /// Dataset category id per input row; nil where unresolved.
-    var resolved: [Int64?]
-    var findings: [Finding] = []
-
-    init(catalog: DatasetCatalog, batch: DetectionBatch, offset: Int64) {
-        let known = Set(catalog.categories.map(\.id))
-        var byName: [String: Int64] = [:]
-        var byLowercasedName: [String: Int64] = [:]
-        for category in catalog.categories {
-            byName[category.name] = category.id
-            byLowercasedName[category.name.lowercased()] = category.id
+    /// The batch without the rows `drop` marks.
+    func removing(_ drop: [Bool]) -> DetectionBatch {
+        var kept = DetectionBatch(format: format, boxEncoding: boxEncoding, files: files)
+        kept.categoryNames = categoryNames
+        kept.reserveCapacity(count)
+        for row in 0..<count where !drop[row] {
+            kept.append(
+                image: imageKeys[row], category: categoryKeys[row], score: scores[row], a[row], b[row], c[row], d[row],
+                file: fileIndex[row], line: lines[row], column: row < columns.count ? columns[row] : 0)
         }
-        var resolved = [Int64?](repeating: nil, count: batch.count)
-        var unknown = FindingCounter()
-        var unknownCounts: [CategoryKey: Int] = [:]
-        var caseMismatch = FindingCounter()
-        var numericIDs = Set<Int64>()
-        for row in 0..<batch.count {
-            let key = batch.categoryKeys[row]
-            var id: Int64?
-            switch key {
-            case .id(let raw):
-                numericIDs.insert(raw)
-                if known.contains(raw &+ offset) { id = raw &+ offset }
-            case .name(let name):
-                if let exact = byName[name] {
-                    id = exact
-                } else if let folded = byLowercasedName[name.lowercased()] {
-                    id = folded
-                    caseMismatch.record("\(batch.location(ofRow: row)): \(describe(key))")
-                }
-            }
-            resolved[row] = id
-            if id == nil {
-                unknown.record("\(batch.location(ofRow: row)): \(describe(key))")
-                unknownCounts[key, default: 0] += 1
-            }
-        }
-        self.resolved = resolved
-        if caseMismatch.count > 0 {
-            findings.append(
-                Finding(
-                    code: "category-name-case", severity: .warning,
-                    summary:
-                        "\(plural(caseMismatch.count, "detection")) \(caseMismatch.count == 1 ? "names" : "name") their class in another letter case than the dataset; matched ignoring case",
-                    count: caseMismatch.count, examples: caseMismatch.examples,
-                    fix: "write the class names exactly as the dataset does"))
-        }
-        guard unknown.count > 0 else { return }
-        let listed = unknownCounts.sorted { $0.value > $1.value }.prefix(5)
-            .map { "\(describe($0.key)) x\($0.value)" }.joined(separator: ", ")
-        let knownText =
-            catalog.categories.count <= 12
-            ? catalog.categories.map { "\($0.id) \($0.name)" }.joined(separator: ", ")
-            : "\(catalog.categories.count) categories, ids \(catalog.categories.map(\.id).min() ?? 0)...\(catalog.categories.map(\.id).max() ?? 0)"
-        var fix = "the dataset has: \(knownText); map the model's classes to these ids"
-        var summary =
-            "\(plural(unknown.count, "detection")) \(unknown.count == 1 ? "has" : "have") categories not in dataset '\(catalog.name)' (\(listed))"
-        // The off-by-one pattern: every id fits once shifted by one.
-        if !numericIDs.isEmpty {
-            for shift: Int64 in [1, -1] where numericIDs.allSatisfy({ known.contains($0 &+ offset &+ shift) }) {
-                let base = shift == 1 ? "0-based" : "1-based"
-                let other = shift == 1 ? "1-based" : "0-based"
-                summary += "; the ids look \(base) against the dataset's \(other) ids"
-                fix = "pass --category-offset \(offset + shift) (every category id then matches the dataset)"
-                break
-            }
-        }
-        findings.append(
-            Finding(
-                code: "unknown-categories", severity: .fatal, summary: summary, count: unknown.count,
-                examples: unknown.examples, fix: fix))
+        return kept
     }
 }

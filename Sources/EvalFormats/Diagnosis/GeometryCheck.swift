@@ -7,11 +7,23 @@ struct GeometryCheck {
     var resolved = ResolvedDetections()
     var findings: [Finding] = []
 
+    /// The findings that are symptoms of boxes read the wrong way: left out when the evidence names the reading.
+    static let symptoms: Set<String> = [
+        "normalized-coordinates", "pixel-coordinates-in-yolo", "corners-read-as-sizes", "sizes-read-as-corners",
+        "empty-box", "box-outside-image",
+    ]
+
     init(
         batch: DetectionBatch, catalog: DatasetCatalog, imageOf: [Int32], categoryOf: [Int64?],
-        options: DiagnosisOptions
+        reading: BoxReading, offset: BoxOffset?
     ) {
-        let encoding = options.boxEncoding ?? batch.boxEncoding
+        let layout = reading.layout
+        // A reading that scales (fractions, letterboxes) or corrects (another layout, an offset) rounds the pixels
+        // it gives to 1e-6: an export written from pixels with up to six decimals then reads back to exactly those
+        // pixels, so that a fixed import evaluates like the export that was meant. Pixel formats read as they are
+        // (COCO, VisDrone, VOC corners) are left exact, as the reference tools read them.
+        let snaps = reading.scale != .pixels || reading != batch.boxEncoding.reading || offset != nil
+        let isNormalized = reading.scale == .normalized || reading.scale == .normalizedHeightWidth
         let count = batch.count
         resolved.row.reserveCapacity(count)
         var nonFiniteBox = FindingCounter()
@@ -20,7 +32,6 @@ struct GeometryCheck {
         var negativeScore = FindingCounter()
         var outside = FindingCounter()
         var unsized = FindingCounter()
-        var duplicates = FindingCounter()
         // Evidence for the coordinate-convention checks.
         var largestCoordinate = 0.0
         var finiteRows = 0
@@ -31,7 +42,6 @@ struct GeometryCheck {
         var reversedButFitsAsSizes = 0
         var firstScore: Double?
         var allScoresEqual = true
-        var seen = DuplicateFinder(capacity: count)
         // Sizes in flat arrays: copying an Image (it holds a String) per row costs a retain and a release.
         let widths = catalog.images.map { Double($0.width) }
         let heights = catalog.images.map { Double($0.height) }
@@ -46,20 +56,15 @@ struct GeometryCheck {
             let c = batch.c[row]
             let d = batch.d[row]
             let score = batch.scores[row]
-            var x: Double
-            var y: Double
-            var w: Double
-            var h: Double
-            switch encoding {
-            case .xywh: (x, y, w, h) = (a, b, c, d)
-            case .xyxy: (x, y, w, h) = (a, b, c - a, d - b)
-            case .normalizedCenter: (x, y, w, h) = ((a - c / 2) * width, (b - d / 2) * height, c * width, d * height)
+            var (x, y, w, h) = reading.pixels(a, b, c, d, width: width, height: height)
+            if let offset {
+                x += offset.dx
+                y += offset.dy
+                w += offset.dw
+                h += offset.dh
             }
-            if options.isNormalized && encoding != .normalizedCenter {
-                x *= width
-                w *= width
-                y *= height
-                h *= height
+            if snaps {
+                (x, y, w, h) = (Self.snapped(x), Self.snapped(y), Self.snapped(w), Self.snapped(h))
             }
             resolved.row.append(Int32(row))
             resolved.boxes.append(image: imageIndex, category: category, score: score, x: x, y: y, width: w, height: h)
@@ -78,7 +83,7 @@ struct GeometryCheck {
             }
             finiteRows += 1
             largestCoordinate = max(largestCoordinate, abs(a), abs(b), abs(c), abs(d))
-            if encoding == .normalizedCenter { largestCoordinate = max(largestCoordinate, a + c / 2, b + d / 2) }
+            if layout == .cxcywh { largestCoordinate = max(largestCoordinate, a + c / 2, b + d / 2) }
             var boxText: String { "[\([a, b, c, d].map(formatNumber).joined(separator: ", "))]" }
             if w <= 0 || h <= 0 {
                 emptyBox.record("\(place): box \(boxText) has width \(formatNumber(w)), height \(formatNumber(h))")
@@ -86,21 +91,22 @@ struct GeometryCheck {
             let slack = 1.0
             // Images without a size (COCO files may omit them) cannot be checked against their bounds.
             let hasSize = width > 0 && height > 0
-            if !hasSize && (encoding == .normalizedCenter || options.isNormalized) {
+            if !hasSize && reading.scale != .pixels {
                 unsized.record("\(place): \(describe(batch.imageKeys[row])) has no size in the dataset")
             }
             if hasSize, x < -slack || y < -slack || x + w > width + slack || y + h > height + slack {
                 let image = catalog.images[Int(imageIndex)]
                 outside.record("\(place): box \(boxText) on \(image.fileName) (\(image.width)x\(image.height))")
             }
-            switch encoding {
-            case .xywh where hasSize:
+            guard reading.scale == .pixels && hasSize else { continue }
+            switch layout {
+            case .xywh:
                 if a + c > width + slack || b + d > height + slack {
                     exceedsAsGiven += 1
                     if c > a && d > b && c <= width + slack && d <= height + slack { exceedsButFitsAsCorners += 1 }
                 }
                 if c > a && d > b { cornersOrdered += 1 }
-            case .xyxy where hasSize:
+            case .xyxy:
                 if c < a || d < b {
                     cornersReversed += 1
                     if a + c <= width + slack && b + d <= height + slack { reversedButFitsAsSizes += 1 }
@@ -108,15 +114,8 @@ struct GeometryCheck {
             default:
                 break
             }
-            if seen.isDuplicate(
-                row: row, image: imageIndex, category: category, values: (a, b, c, d, score),
-                of: batch, imageOf: imageOf, categoryOf: categoryOf)
-            {
-                duplicates.record(
-                    "\(place): \(describe(batch.imageKeys[row])), box \(boxText), score \(formatNumber(score))")
-            }
         }
-
+        let encodingIsNormalized = isNormalized
         let total = resolved.count
         findings.append(
             contentsOf: nonFiniteBox.finding(
@@ -138,7 +137,7 @@ struct GeometryCheck {
                 fix: "import the dataset with image sizes (COCO width/height, or --sizes)"))
         var conventionFound = false
         let imageSizes = catalog.images.first.map { "e.g. \($0.width)x\($0.height)" } ?? ""
-        if encoding != .normalizedCenter && !options.isNormalized && finiteRows > 0 && largestCoordinate <= 1.0
+        if !encodingIsNormalized && reading.scale == .pixels && finiteRows > 0 && largestCoordinate <= 1.0
             && (catalog.images.contains { $0.width > 2 || $0.height > 2 })
         {
             conventionFound = true
@@ -150,7 +149,7 @@ struct GeometryCheck {
                     count: finiteRows, examples: [],
                     fix: "pass --normalized to scale them by each image's size, or export pixel coordinates"))
         }
-        if encoding == .normalizedCenter && largestCoordinate > 1.5 {
+        if reading == BoxEncoding.normalizedCenter.reading && largestCoordinate > 1.5 {
             conventionFound = true
             findings.append(
                 Finding(
@@ -158,9 +157,9 @@ struct GeometryCheck {
                     summary:
                         "YOLO coordinates must be fractions of the image size, but some reach \(formatNumber(largestCoordinate)): they look like pixels",
                     count: finiteRows, examples: [],
-                    fix: "export normalized coordinates (Ultralytics save_txt does), or convert to COCO results JSON"))
+                    fix: "pass --scale pixels, or export normalized coordinates (Ultralytics save_txt does)"))
         }
-        if encoding == .xywh && exceedsAsGiven > 0 && Double(exceedsAsGiven) >= 0.05 * Double(finiteRows)
+        if layout == .xywh && exceedsAsGiven > 0 && Double(exceedsAsGiven) >= 0.05 * Double(finiteRows)
             && Double(exceedsButFitsAsCorners) >= 0.9 * Double(exceedsAsGiven)
             && Double(cornersOrdered) >= 0.99 * Double(finiteRows)
         {
@@ -173,7 +172,7 @@ struct GeometryCheck {
                     count: exceedsAsGiven, examples: Array(outside.examples.prefix(3)),
                     fix: "pass --box-format xyxy, or convert the boxes to [x, y, width, height]"))
         }
-        if encoding == .xyxy && cornersReversed > 0 && Double(cornersReversed) >= 0.05 * Double(finiteRows)
+        if layout == .xyxy && cornersReversed > 0 && Double(cornersReversed) >= 0.05 * Double(finiteRows)
             && Double(reversedButFitsAsSizes) >= 0.9 * Double(cornersReversed)
         {
             conventionFound = true
@@ -220,60 +219,134 @@ struct GeometryCheck {
                     count: total, examples: [],
                     fix: "export the model's confidence for each detection"))
         }
-        findings.append(
-            contentsOf: duplicates.finding(
-                code: "duplicate-detections", severity: .warning,
-                summary:
-                    "\(plural(duplicates.count, "detection")) \(duplicates.count == 1 ? "repeats" : "repeat") an earlier detection exactly (same image, class, box and score); each copy counts as a false positive",
-                fix: "remove the duplicates (was the same output written twice?)"))
     }
 }
 
-/// Finds rows equal to an earlier row (same image, category, box and score bits): an open-addressing
-/// table of row numbers with a cheap multiplicative hash, several times faster than `Set` with SipHash
-/// on 500k rows.
-struct DuplicateFinder {
-    private var slots: [Int32]
-    private let mask: Int
-
-    init(capacity: Int) {
-        var size = 16
-        while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
-        mask = size - 1
+extension GeometryCheck {
+    /// `value` rounded to the nearest 1e-6 (values beyond 1e9 pixels are left as they are).
+    @inline(__always)
+    static func snapped(_ value: Double) -> Double {
+        abs(value) < 1e9 ? (value * 1e6).rounded() / 1e6 : value
     }
+}
 
-    /// True when an earlier row has the same values; otherwise remembers `row`.
-    mutating func isDuplicate(
-        row: Int, image: Int32, category: Int64, values: (Double, Double, Double, Double, Double),
-        of batch: DetectionBatch, imageOf: [Int32], categoryOf: [Int64?]
-    ) -> Bool {
+/// Rows that repeat an earlier row exactly (same image and category references, box and score bits): a
+/// distributed gather done twice, the same output written twice. Found with an open-addressing table of row
+/// numbers and a cheap multiplicative hash, several times faster than `Set` with SipHash on 500k rows.
+struct DuplicateScan {
+    /// Per row: whether it repeats an earlier one.
+    let isDuplicate: [Bool]
+    let count: Int
+    private var counter = FindingCounter()
+
+    init(_ batch: DetectionBatch) {
+        // Small integer codes for the references (rows of one image usually come together).
+        var imageCodes: [ImageKey: Int64] = [:]
+        var categoryCodes: [CategoryKey: Int64] = [:]
+        var image = [Int64](repeating: 0, count: batch.count)
+        var category = [Int64](repeating: 0, count: batch.count)
+        var lastImage: ImageKey?
+        var lastImageCode: Int64 = 0
+        for row in 0..<batch.count {
+            let key = batch.imageKeys[row]
+            if key != lastImage {
+                lastImage = key
+                if let code = imageCodes[key] {
+                    lastImageCode = code
+                } else {
+                    lastImageCode = Int64(imageCodes.count)
+                    imageCodes[key] = lastImageCode
+                }
+            }
+            image[row] = lastImageCode
+            let categoryKey = batch.categoryKeys[row]
+            if case .id(let id) = categoryKey {
+                category[row] = id
+            } else if let code = categoryCodes[categoryKey] {
+                category[row] = code
+            } else {
+                // Names get codes no numeric id uses.
+                let code = Int64.min + Int64(categoryCodes.count)
+                categoryCodes[categoryKey] = code
+                category[row] = code
+            }
+        }
+        var size = 16
+        while size < batch.count * 2 { size <<= 1 }
+        var slots = [Int32](repeating: -1, count: size)
+        let mask = size - 1
+        var isDuplicate = [Bool](repeating: false, count: batch.count)
+        var counter = FindingCounter()
         @inline(__always) func mix(_ hash: inout UInt64, _ part: UInt64) {
             hash = (hash ^ part) &* 0xBF58_476D_1CE4_E5B9
             hash ^= hash >> 31
         }
-        var hash = UInt64(bitPattern: Int64(image)) &* 0x9E37_79B9_7F4A_7C15
-        mix(&hash, UInt64(bitPattern: category))
-        mix(&hash, values.0.bitPattern)
-        mix(&hash, values.1.bitPattern)
-        mix(&hash, values.2.bitPattern)
-        mix(&hash, values.3.bitPattern)
-        mix(&hash, values.4.bitPattern)
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let other = Int(slots[slot])
-            if other < 0 {
-                slots[slot] = Int32(row)
-                return false
+        for row in 0..<batch.count {
+            var hash = UInt64(bitPattern: image[row]) &* 0x9E37_79B9_7F4A_7C15
+            mix(&hash, UInt64(bitPattern: category[row]))
+            mix(&hash, batch.a[row].bitPattern)
+            mix(&hash, batch.b[row].bitPattern)
+            mix(&hash, batch.c[row].bitPattern)
+            mix(&hash, batch.d[row].bitPattern)
+            mix(&hash, batch.scores[row].bitPattern)
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let other = Int(slots[slot])
+                if other < 0 {
+                    slots[slot] = Int32(row)
+                    break
+                }
+                if image[other] == image[row] && category[other] == category[row]
+                    && batch.a[other].bitPattern == batch.a[row].bitPattern
+                    && batch.b[other].bitPattern == batch.b[row].bitPattern
+                    && batch.c[other].bitPattern == batch.c[row].bitPattern
+                    && batch.d[other].bitPattern == batch.d[row].bitPattern
+                    && batch.scores[other].bitPattern == batch.scores[row].bitPattern
+                {
+                    isDuplicate[row] = true
+                    counter.record(
+                        "\(batch.location(ofRow: row)): \(describe(batch.imageKeys[row])), box [\([batch.a[row], batch.b[row], batch.c[row], batch.d[row]].map(formatNumber).joined(separator: ", "))], score \(formatNumber(batch.scores[row]))"
+                    )
+                    break
+                }
+                slot = (slot + 1) & mask
             }
-            if imageOf[other] == image && categoryOf[other] == category
-                && batch.a[other].bitPattern == values.0.bitPattern && batch.b[other].bitPattern == values.1.bitPattern
-                && batch.c[other].bitPattern == values.2.bitPattern && batch.d[other].bitPattern == values.3.bitPattern
-                && batch.scores[other].bitPattern == values.4.bitPattern
-            {
-                return true
-            }
-            slot = (slot + 1) & mask
         }
+        self.isDuplicate = isDuplicate
+        self.counter = counter
+        count = batch.count
+    }
+
+    /// The batch without the repeated rows.
+    func withoutDuplicates(_ batch: DetectionBatch) -> DetectionBatch {
+        counter.count == 0 ? batch : batch.removing(isDuplicate)
+    }
+
+    /// Duplicates are fatal when they make up at least this share of the rows (every detection written twice is
+    /// half), a warning otherwise.
+    static let fatalShare = 0.4
+
+    /// The finding about the duplicates, or a line of information when they were dropped.
+    func findings(dropped: Bool) -> [Finding] {
+        guard counter.count > 0 else { return [] }
+        if dropped {
+            return [
+                Finding(
+                    code: "duplicates-dropped", severity: .info,
+                    summary: "\(plural(counter.count, "repeated detection")) dropped (--drop-duplicates)",
+                    count: counter.count)
+            ]
+        }
+        let share = Double(counter.count) / Double(max(count, 1))
+        let percent = Int((share * 100).rounded())
+        let isFatal = share >= Self.fatalShare
+        return [
+            Finding(
+                code: "duplicate-detections", severity: isFatal ? .fatal : .warning,
+                summary:
+                    "\(plural(counter.count, "detection")) (\(percent)%) \(counter.count == 1 ? "repeats" : "repeat") an earlier detection exactly (same image, class, box and score); each copy counts as a false positive\(isFatal ? ": the export looks written twice (a distributed gather done twice?)" : "")",
+                count: counter.count, examples: counter.examples,
+                fix: "import with --drop-duplicates (it keeps the first of each), or fix the exporter")
+        ]
     }
 }

@@ -9,6 +9,12 @@ struct JSONKey {
         self.hasEscapes = hasEscapes
     }
 
+    /// The key as a string (escapes decoded).
+    var string: String {
+        hasEscapes
+            ? String(decoding: JSONReader.decodeEscapes(raw), as: UTF8.self) : String(decoding: raw, as: UTF8.self)
+    }
+
     /// Whether the key is exactly `name`.
     @inline(__always)
     static func == (key: JSONKey, name: StaticString) -> Bool {
