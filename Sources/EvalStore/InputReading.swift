@@ -15,10 +15,13 @@ public enum InputReading {
         public var sizesPath: String?
         /// `--names a,b,c`: YOLO class names instead of data.yaml/classes.txt.
         public var names: [String]?
+        /// `--scale pixels`: YOLO labels written in pixels instead of fractions.
+        public var labelsInPixels: Bool
 
-        public init(sizesPath: String? = nil, names: [String]? = nil) {
+        public init(sizesPath: String? = nil, names: [String]? = nil, labelsInPixels: Bool = false) {
             self.sizesPath = sizesPath
             self.names = names
+            self.labelsInPixels = labelsInPixels
         }
     }
 
@@ -32,7 +35,9 @@ public enum InputReading {
         switch chosen {
         case .coco: dataset = try CocoDatasetReader.read(path: path)
         case .visdrone: dataset = try VisDroneDatasetReader.read(path: path, sizes: sizes)
-        case .yolo: dataset = try YoloDatasetReader.read(path: path, sizes: sizes, names: options.names)
+        case .yolo:
+            dataset = try YoloDatasetReader.read(
+                path: path, sizes: sizes, names: options.names, labelsInPixels: options.labelsInPixels)
         case .voc: dataset = try VocDatasetReader.read(path: path)
         }
         return (dataset, format == nil)

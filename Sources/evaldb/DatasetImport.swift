@@ -37,15 +37,30 @@ struct DatasetImport: ParsableCommand {
     @Option(
         help: ArgumentHelp("YOLO class names, comma-separated (instead of data.yaml/classes.txt).", valueName: "a,b,c"))
     var names: String?
+    @Option(
+        help: ArgumentHelp(
+            "YOLO only: pixels when the labels are written in pixels instead of fractions of the image.",
+            valueName: "pixels"))
+    var scale: ScaleArgument?
     @Flag(help: "Replace a dataset of the same name that has other content (only while it has no runs).")
     var replace = false
     @Flag(help: "Treat warnings as fatal.") var strict = false
     @OptionGroup var database: DatabaseOptions
 
+    func validate() throws {
+        if let scale, scale.scale != .pixels {
+            throw ValidationError("--scale for a dataset can only be pixels (YOLO labels written in pixels)")
+        }
+    }
+
     func run() throws {
+        if scale != nil, try (format ?? FormatDetection.datasetFormat(at: path)) != .yolo {
+            throw ValidationError("--scale pixels applies to YOLO labels only: other formats are read in pixels")
+        }
         let db = try database.open(.create)
         let options = InputReading.DatasetOptions(
-            sizesPath: sizes, names: names.map { $0.split(separator: ",").map { String($0) } })
+            sizesPath: sizes, names: names.map { $0.split(separator: ",").map { String($0) } },
+            labelsInPixels: scale != nil)
         let result: DatasetImportResult
         do {
             result = try Importer(db).importDataset(

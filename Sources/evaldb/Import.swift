@@ -231,17 +231,35 @@ struct Check: ParsableCommand {
 
     @Argument(help: "The detections (or, without --dataset, the ground truth) to check.") var path: String
     @Option(help: "The stored dataset the detections belong to.") var dataset: String?
-    @Option(help: "The input format (detected when omitted).") var format: String?
+    @Option(
+        help:
+            "The input format (detected when omitted); with --explain also the output format (table, json, jsonl, csv, tsv, markdown)."
+    ) var format: String?
     @Option(help: ArgumentHelp("Ground truth only: a CSV of image,width,height.", valueName: "csv")) var sizes: String?
     @Flag(help: "Treat warnings as fatal.") var strict = false
+    @Flag(
+        help:
+            "Detections: also print every reading of the export that was tried (box layout and unit, image and class numbering) with its evidence."
+    ) var explain = false
     @OptionGroup(title: "Corrections") var corrections: CorrectionOptions
     @OptionGroup var database: DatabaseOptions
 
+    /// `--format` as the output format of `--explain`, when it names one.
+    var outputFormat: OutputFormat? { explain ? format.flatMap(OutputFormat.init(rawValue:)) : nil }
+
+    /// `--format` as the input format, when it names one.
+    var inputFormat: String? { outputFormat == nil ? format : nil }
+
     func validate() throws {
-        if let format {
+        if explain && dataset == nil { throw ValidationError("--explain goes with --dataset (it explains detections)") }
+        if let format = inputFormat {
             let valid =
                 dataset == nil ? DatasetFormat(rawValue: format) != nil : DetectionFormat(rawValue: format) != nil
-            if !valid { throw ValidationError("unknown --format '\(format)'; use coco, visdrone, yolo or voc") }
+            if !valid {
+                throw ValidationError(
+                    "unknown --format '\(format)'; use coco, visdrone, yolo or voc\(explain ? " (or an output format: table, json, jsonl, csv, tsv, markdown)" : "")"
+                )
+            }
         }
     }
 
@@ -252,26 +270,33 @@ struct Check: ParsableCommand {
             let db = try database.open(.readOnly)
             let stored = try DatasetStore(db).require(name: dataset)
             let (batch, _, detected) = try InputReading.readDetections(
-                path: path, format: format.flatMap(DetectionFormat.init(rawValue:)))
+                path: path, format: inputFormat.flatMap(DetectionFormat.init(rawValue:)))
             let (catalog, _) = try DatasetStore(db).catalog(of: stored)
-            report =
-                DetectionDiagnosis.diagnose(batch, against: catalog, options: try corrections.diagnosisOptions()).report
+            let explanation = DetectionDiagnosis.diagnoseExplained(
+                batch, against: catalog, options: try corrections.diagnosisOptions())
+            report = explanation.report
+            if explain {
+                ExplainRendering.print(explanation, batch: batch, catalog: catalog, format: outputFormat ?? .table)
+            }
             summary =
                 "\(path): \(batch.count) detections, format \(batch.format.rawValue)\(detected ? " (detected)" : ""), checked against dataset '\(dataset)'"
         } else {
             let (read, detected) = try InputReading.readDataset(
-                path: path, format: format.flatMap(DatasetFormat.init(rawValue:)),
-                options: InputReading.DatasetOptions(sizesPath: sizes))
+                path: path, format: inputFormat.flatMap(DatasetFormat.init(rawValue:)),
+                options: InputReading.DatasetOptions(
+                    sizesPath: sizes, labelsInPixels: corrections.scale?.scale == .pixels))
             report = GroundTruthDiagnosis.diagnose(read)
             summary =
                 "\(path): ground truth, format \(read.format.rawValue)\(detected ? " (detected)" : ""), \(read.images.count) images, \(read.boxes.count) boxes"
         }
         Diagnostics.print(report)
         let blocking = report.blocking(strict: strict)
+        // With --explain, stdout holds the readings (JSON when asked): the verdict goes with the diagnostics.
+        let say: (String) -> Void = explain ? { Console.err($0) } : { Console.out($0 + "\n") }
         if blocking.isEmpty {
-            Console.out("\(summary): no problem that stops an import.\n")
+            say("\(summary): no problem that stops an import.")
         } else {
-            Console.out("\(summary): \(blocking.count) problem(s) would stop the import.\n")
+            say("\(summary): \(blocking.count) problem(s) would stop the import.")
             throw ExitCode.failure
         }
     }

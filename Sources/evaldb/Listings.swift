@@ -94,6 +94,12 @@ struct Show: ParsableCommand {
             LEFT JOIN categories c ON c.dataset_id = ? AND c.category_id = d.category_id
             WHERE d.run_id = ? GROUP BY d.category_id ORDER BY d.category_id
             """, [.integer(stored.datasetID), .integer(stored.id)])
+        let categoryMap = try db.fetchAll(
+            """
+            SELECT m.model_key AS model, m.category_id, c.name AS category FROM run_category_maps m
+            LEFT JOIN categories c ON c.dataset_id = ? AND c.category_id = m.category_id
+            WHERE m.run_id = ? ORDER BY m.model_key GLOB '*[^0-9]*', CAST(m.model_key AS INTEGER), m.model_key
+            """, [.integer(stored.datasetID), .integer(stored.id)])
         let fields: [(String, ResultTable.Cell)] = [
             ("name", .text(stored.name)),
             ("dataset", .text(dataset?.name ?? "?")),
@@ -113,6 +119,8 @@ struct Show: ParsableCommand {
             }
             let classes = Renderer.renderJSON(ResultTable(rows: perClass, columns: []), lines: false)
             object.append("\"classes\": " + classes.replacingOccurrences(of: "\n", with: ""))
+            let map = Renderer.renderJSON(ResultTable(rows: categoryMap, columns: []), lines: false)
+            object.append("\"category_map\": " + map.replacingOccurrences(of: "\n", with: ""))
             Console.out("{" + object.joined(separator: ", ") + "}\n")
             return
         }
@@ -125,6 +133,10 @@ struct Show: ParsableCommand {
             ResultTable(
                 rows: perClass, columns: ["category_id", "category", "detections", "images", "min_score", "max_score"]
             ).print(output.format)
+            if !categoryMap.isEmpty {
+                Console.out("\nCategory map applied at import (model -> dataset):\n")
+                ResultTable(rows: categoryMap, columns: ["model", "category_id", "category"]).print(output.format)
+            }
         }
     }
 }

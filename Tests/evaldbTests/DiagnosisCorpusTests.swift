@@ -324,6 +324,118 @@ import Testing
         #expect(try metrics(cli, "named") == (try metrics(cli, "clean")))
     }
 
+    // MARK: - Explaining, and maps from files
+
+    @Test func explainListsTheReadingsWithTheirEvidence() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let c = Coco.shared
+        #expect(
+            try cli.run([
+                "dataset", "import", "fake100", CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json"),
+            ])
+            .status == 0)
+        let perm = c.permutation
+        let path = try cli.write(
+            "perm.json",
+            try c.transformed { row in
+                row["category_id"] = perm[row["category_id"] as! Int]!
+                return true
+            })
+        let table = try cli.run(["check", path, "--dataset", "fake100", "--explain"])
+        #expect(table.status == 1)
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("reading ") == true)
+        #expect(lines.contains { $0.hasPrefix("--category-map auto ") && $0.hasSuffix("best") }, "\(table.stdout)")
+        #expect(lines.contains { $0.hasPrefix("(the format's own) ") && $0.hasSuffix("given") })
+        #expect(table.stdout.contains("The best reading's category map:"))
+        let json = try cli.run(["check", path, "--dataset", "fake100", "--explain", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["sampled"] as? Int == 734)
+        let readings = try #require(object["readings"] as? [[String: Any]])
+        #expect(readings.count > 20)
+        let best = try #require(readings.first { ($0["mark"] as? String)?.contains("best") == true })
+        #expect(best["categories"] as? String == "estimated map")
+        #expect((best["own_class"] as? Int ?? 0) > 600)
+        // The estimated map is the inverse of the permutation for the classes whose detections overlap boxes (a
+        // class whose few detections overlap nothing cannot be told; fake100 has 6 such among 75).
+        let map = try #require(object["category_map"] as? [[String: Any]])
+        let inverse = Dictionary(uniqueKeysWithValues: perm.map { ($0.value, $0.key) })
+        let supported = Set(c.detections.map { perm[$0["category_id"] as! Int]! })
+        var agreeing = 0
+        for row in map {
+            let model = Int(row["model"] as! String)!
+            if row["category_id"] as? Int == inverse[model] { agreeing += 1 }
+        }
+        #expect(map.count == supported.count)
+        #expect(agreeing >= 69, "\(agreeing) of \(supported.count)")
+        // It is the map --category-map auto applies and stores.
+        #expect(
+            try cli.run(["import", "auto", path, "--dataset", "fake100", "--no-eval", "--category-map", "auto"]).status
+                == 0)
+        let stored = try cli.run([
+            "sql", "SELECT model_key AS model, category_id FROM run_category_maps ORDER BY CAST(model_key AS INTEGER)",
+            "--format", "json",
+        ])
+        let storedRows = try #require(
+            try JSONSerialization.jsonObject(with: Data(stored.stdout.utf8)) as? [[String: Any]])
+        #expect(
+            storedRows.map { "\($0["model"]!)>\($0["category_id"]!)" }
+                == map.map { "\($0["model"]!)>\($0["category_id"]!)" })
+        #expect(try cli.run(["check", path, "--explain"]).status == 64)
+    }
+
+    @Test(arguments: ["csv", "json", "yaml"])
+    func categoryMapFilesApplyAndAreStored(_ kind: String) throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let c = Coco.shared
+        let gt = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
+        let dt = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
+        #expect(try cli.run(["dataset", "import", "fake100", gt]).status == 0)
+        #expect(try cli.run(["import", "clean", dt, "--dataset", "fake100", "--no-eval"]).status == 0)
+        let perm = c.permutation
+        let path = try cli.write(
+            "perm.json",
+            try c.transformed { row in
+                row["category_id"] = perm[row["category_id"] as! Int]!
+                return true
+            })
+        // The model's category perm[d] is the dataset's d: by id (csv, json) or by the model's names (yaml).
+        let map: String
+        switch kind {
+        case "csv":
+            map = try cli.write(
+                "map.csv", "model,dataset\n" + perm.map { "\($0.value),\($0.key)" }.joined(separator: "\n") + "\n")
+        case "json":
+            map = try cli.write(
+                "map.json", "{" + perm.map { "\"\($0.value)\": \($0.key)" }.joined(separator: ", ") + "}")
+        default:
+            // A YOLO data.yaml of the model: class i is named after the dataset category it stands for. The
+            // model's ids here are the permuted COCO ids, so list names at those positions.
+            let largest = perm.values.max()!
+            var names = (0...largest).map { "unused\($0)" }
+            for (dataset, model) in perm { names[model] = c.categoryName[dataset]! }
+            map = try cli.write("data.yaml", "names: [" + names.map { "'\($0)'" }.joined(separator: ", ") + "]\n")
+        }
+        let imported = try cli.run([
+            "import", "mapped", path, "--dataset", "fake100", "--no-eval", "--category-map", map,
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try metrics(cli, "mapped") == (try metrics(cli, "clean")))
+        let show = try cli.run(["show", "mapped"])
+        #expect(show.stdout.contains("Category map applied at import (model -> dataset):"))
+        let stored = try cli.run(["sql", "SELECT count(*) FROM run_category_maps", "--format", "csv"])
+        #expect(stored.stdout.hasSuffix("\n80\n"), "\(stored.stdout)")
+        // A map naming a category the dataset lacks is refused, and says which.
+        let bad = try cli.write("bad.csv", "0,zebra-crossing\n")
+        let refused = try cli.run(["import", "bad", path, "--dataset", "fake100", "--category-map", bad])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains(
+                "the category map names 1 category not in dataset 'fake100' (class 'zebra-crossing')"))
+    }
+
     // MARK: - YOLO
 
     /// A YOLO copy of fake100: labels (class = position among the sorted category ids), classes.txt, sizes.csv.
@@ -421,6 +533,64 @@ import Testing
             {
                 Data()
             }, cli: cli, dataset: "yolo", clean: clean, broken: path)
+    }
+
+    /// Ground truth: YOLO labels written in pixels are refused, and the printed fix reads them right.
+    @Test func yoloLabelsInPixels() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let normalized = try yoloDataset(cli)
+        let sizes = cli.folder.appendingPathComponent("sizes.csv").path
+        #expect(try cli.run(["dataset", "import", "yolo", normalized, "--sizes", sizes]).status == 0)
+        // The same labels in pixels.
+        let c = Coco.shared
+        for id in c.imageIDs {
+            let stem = c.fileName[id]!.dropLast(4)
+            let text = try String(contentsOfFile: "\(normalized)/labels/\(stem).txt", encoding: .utf8)
+            let s = c.size[id]!
+            let lines = text.split(separator: "\n").map { line -> String in
+                let f = line.split(separator: " ").map(String.init)
+                return
+                    "\(f[0]) \(Double(f[1])! * s.width) \(Double(f[2])! * s.height) \(Double(f[3])! * s.width) \(Double(f[4])! * s.height)"
+            }
+            try cli.write("pixels/labels/\(stem).txt", lines.joined(separator: "\n") + "\n")
+        }
+        try cli.write("pixels/classes.txt", c.categoryIDs.map { c.categoryName[$0]! }.joined(separator: "\n") + "\n")
+        let pixels = cli.folder.appendingPathComponent("pixels").path
+        let refused = try cli.run(["dataset", "import", "px", pixels, "--sizes", sizes])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("the labels look written in pixels"), "\(refused.stderr)")
+        let flags = Self.fixFlags(refused.stderr).flatMap { $0 }
+        #expect(flags == ["--scale", "pixels"])
+        let fixed = try cli.run(["dataset", "import", "px", pixels, "--sizes", sizes] + flags)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        // The boxes are those of the normalized labels, to rounding.
+        let differing = try cli.run([
+            "sql",
+            "SELECT count(*) FROM gt a WHERE a.dataset = 'yolo' AND NOT EXISTS (SELECT 1 FROM gt b WHERE b.dataset = 'px' AND b.file_name = a.file_name AND b.category_id = a.category_id AND abs(a.x - b.x) < 1e-6 AND abs(a.y - b.y) < 1e-6 AND abs(a.w - b.w) < 1e-6 AND abs(a.h - b.h) < 1e-6)",
+            "--format", "csv",
+        ])
+        #expect(differing.stdout.hasSuffix("\n0\n"), "\(differing.stdout)\(differing.stderr)")
+        let counts = try cli.run(["sql", "SELECT count(*) FROM gt_boxes GROUP BY dataset_id", "--format", "csv"])
+        #expect(Set(counts.stdout.split(separator: "\n").dropFirst()).count == 1)
+        #expect(try cli.run(["dataset", "import", "voc", pixels, "--scale", "pixels", "--format", "voc"]).status != 0)
+    }
+
+    /// Ground truth: VOC corners starting at 0 are 0-based, a warning.
+    @Test func vocZeroBasedCornersAreAWarning() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let source = CLI.fixture("padilla-review-toyexample/gts_vocpascal_format")
+        for file in try FileManager.default.contentsOfDirectory(atPath: source) where file.hasSuffix(".xml") {
+            var text = try String(contentsOfFile: "\(source)/\(file)", encoding: .utf8)
+            if let range = text.range(of: #"<xmin>\d+</xmin>"#, options: .regularExpression) {
+                text.replaceSubrange(range, with: "<xmin>0</xmin>")
+            }
+            try cli.write("voc/\(file)", text)
+        }
+        let result = try cli.run(["dataset", "import", "voc", cli.folder.appendingPathComponent("voc").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("start at pixel 0: PASCAL VOC corners are 1-based"), "\(result.stderr)")
     }
 
     // MARK: - VisDrone

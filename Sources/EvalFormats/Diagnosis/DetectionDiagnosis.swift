@@ -45,11 +45,13 @@ public enum DetectionDiagnosis {
             let (resolved, unknown) = categoryLookup.resolve(map)
             explicitMap = resolved
             if !unknown.isEmpty {
+                // Entries no detection uses do no harm (a model's data.yaml lists all of its classes); detections
+                // of the others match no category and are refused as such.
                 findings.append(
                     Finding(
-                        code: "category-map", severity: .fatal,
+                        code: "category-map", severity: .warning,
                         summary:
-                            "the category map names \(plural(unknown.count, "category")) not in dataset '\(catalog.name)' (\(unknown.prefix(5).map(describe).joined(separator: ", ")))",
+                            "the category map names \(plural(unknown.count, "category")) not in dataset '\(catalog.name)' (\(unknown.prefix(5).map(describe).joined(separator: ", "))\(unknown.count > 5 ? ", ..." : "")): detections of those model categories cannot be matched",
                         count: unknown.count, fix: "map to the dataset's category ids or names"))
             }
         }
@@ -66,6 +68,13 @@ public enum DetectionDiagnosis {
                 batch: batch, catalog: catalog, reading: given, images: imageLookup, categories: categoryLookup)
         }
         search.run(given: given)
+        // A map estimated on the sample is shown (and applied by --category-map auto) as estimated on every row.
+        if let best = search.best, best.reading.estimatedMap != nil {
+            search.replaceBestMap(
+                with: CategoryMapEstimate.estimate(
+                    batch: batch, catalog: catalog, reading: best.reading, images: imageLookup,
+                    categories: categoryLookup))
+        }
         let verdict = ReadingVerdict(search: search, batch: batch, catalog: catalog, options: options)
         findings += verdict.findings
 

@@ -65,13 +65,45 @@ public enum GroundTruthDiagnosis {
                     count: finite, examples: [],
                     fix: "write pixel coordinates (COCO bbox is [x, y, width, height] in pixels)"))
         }
+        // YOLO labels are fractions: read as such, labels written in pixels land far outside their images.
+        var yoloReach = 0.0
+        var zeroCorners = FindingCounter()
+        for box in dataset.boxes where box.x.isFinite && box.y.isFinite {
+            let image = dataset.images[box.imageIndex]
+            if dataset.format == .yolo && image.width > 0 && image.height > 0 {
+                yoloReach = max(
+                    yoloReach, (box.x + box.width) / Double(image.width), (box.y + box.height) / Double(image.height))
+            }
+            if dataset.format == .voc && (box.x == 0 || box.y == 0) {
+                zeroCorners.record(
+                    "\(box.location.map { "\($0): " } ?? "")xmin \(formatNumber(box.x)), ymin \(formatNumber(box.y))")
+            }
+        }
+        let yoloInPixels = yoloReach > 1.5
+        if yoloInPixels {
+            findings.append(
+                Finding(
+                    code: "yolo-labels-in-pixels", severity: .fatal,
+                    summary:
+                        "YOLO labels are fractions of the image, but read that way the boxes reach \(formatNumber((yoloReach * 100).rounded() / 100)) times the image size: the labels look written in pixels",
+                    count: dataset.boxes.count, examples: [],
+                    fix: "import with --scale pixels, or write normalized labels (cx / width, cy / height, ...)"))
+        }
+        findings.append(
+            contentsOf: zeroCorners.finding(
+                code: "voc-zero-based", severity: .warning,
+                summary:
+                    "\(plural(zeroCorners.count, "ground-truth box")) \(zeroCorners.count == 1 ? "starts" : "start") at pixel 0: PASCAL VOC corners are 1-based, so these annotations look 0-based; detections written in 1-based corners will be one pixel off (evaldb import warns when it sees a systematic offset)",
+                fix:
+                    "nothing to do if the detections use the same 0-based corners; otherwise add 1 to xmin, ymin, xmax, ymax"
+            ))
         findings.append(
             contentsOf: emptyBox.finding(
                 code: "empty-box", severity: .warning,
                 summary:
                     "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero or negative width or height",
                 fix: "remove them or fix their coordinates: they can never be matched"))
-        if outside.count > 0 && !normalized {
+        if outside.count > 0 && !normalized && !yoloInPixels {
             findings.append(
                 Finding(
                     code: "box-outside-image", severity: .warning,

@@ -63,6 +63,15 @@ struct ReadingSearch {
         return heap.descending()
     }
 
+    /// Replaces the best reading's estimated map (estimated on the sample) by `map`, there and in `tried`.
+    mutating func replaceBestMap(with map: [CategoryKey: Int64]) {
+        guard var evidence = best else { return }
+        let old = evidence.reading
+        evidence.reading.estimatedMap = map
+        best = evidence
+        for index in tried.indices where tried[index].reading == old { tried[index].reading = evidence.reading }
+    }
+
     /// Scores the readings. Returns without evidence when the dataset has no boxes to compare with.
     mutating func run(given reading: ExportReading) {
         guard catalog.boxes.count > 0, batch.count > 0 else { return }

@@ -164,7 +164,7 @@ struct ReadingVerdict {
 
 extension CategoryKey {
     /// Ids ascending, then names.
-    static func ordered(_ a: CategoryKey, _ b: CategoryKey) -> Bool {
+    public static func ordered(_ a: CategoryKey, _ b: CategoryKey) -> Bool {
         switch (a, b) {
         case (.id(let x), .id(let y)): return x < y
         case (.id, .name): return true

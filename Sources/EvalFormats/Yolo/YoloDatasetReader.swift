@@ -14,13 +14,15 @@ public enum YoloDatasetReader {
     ///
     /// Class names come from `names` when given, else from `data.yaml` (`names: [a, b]`, `names: {0: a}`, or a
     /// block of `- a` / `0: a` lines), else from `classes.txt` (one name per line); category ids are 0..n-1.
-    /// Boxes are converted to pixels: `x = (cx - w/2) * W`, `y = (cy - h/2) * H`, `w * W`, `h * H`.
+    /// Boxes are converted to pixels: `x = (cx - w/2) * W`, `y = (cy - h/2) * H`, `w * W`, `h * H`; with
+    /// `labelsInPixels` (labels written in pixels, against the format) `x = cx - w/2`, `y = cy - h/2`, `w`, `h`.
     ///
     /// Throws `.malformed` at file:line for a field count other than 5, a field that is not a finite number, a
     /// class index outside the names, an unreadable names source, no names source at all, or an image with
     /// neither a file nor a size; `.notFound` / `.notDirectory` for the path.
     public static func read(
-        path: String, sizes: [String: (width: Int, height: Int)]? = nil, names: [String]? = nil
+        path: String, sizes: [String: (width: Int, height: Int)]? = nil, names: [String]? = nil,
+        labelsInPixels: Bool = false
     ) throws(ReadError) -> GroundTruthDataset {
         let expected = "a YOLO dataset folder holding labels/ and images/"
         guard InputFiles.kind(of: path) != .file else { throw .notDirectory(path: path, expected: expected) }
@@ -80,10 +82,17 @@ public enum YoloDatasetReader {
                 let cy = try TextFields.number(fields[2], "cy (field 3)", at: location, finite: true)
                 let w = try TextFields.number(fields[3], "w (field 4)", at: location, finite: true)
                 let h = try TextFields.number(fields[4], "h (field 5)", at: location, finite: true)
-                boxes.append(
-                    GroundTruthBox(
-                        imageIndex: index, categoryID: category, x: (cx - w / 2) * width, y: (cy - h / 2) * height,
-                        width: w * width, height: h * height, location: location))
+                if labelsInPixels {
+                    boxes.append(
+                        GroundTruthBox(
+                            imageIndex: index, categoryID: category, x: cx - w / 2, y: cy - h / 2, width: w, height: h,
+                            location: location))
+                } else {
+                    boxes.append(
+                        GroundTruthBox(
+                            imageIndex: index, categoryID: category, x: (cx - w / 2) * width,
+                            y: (cy - h / 2) * height, width: w * width, height: h * height, location: location))
+                }
             }
         }
         return GroundTruthDataset(format: .yolo, categories: categories, images: images, boxes: boxes)
