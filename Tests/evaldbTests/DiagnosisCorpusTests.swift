@@ -268,28 +268,46 @@ import Testing
         #expect(got == expected, "\(testCase.name) with \(flags)")
     }
 
+    static let fake100GroundTruth = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
+    static let fake100Detections = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
+
+    /// A store holding fake100 as dataset `fake100`, and its clean run as `clean` unless `clean` is false.
+    func fake100Store(clean: Bool = true) throws -> CLI {
+        let cli = try CLI()
+        #expect(try cli.run(["dataset", "import", "fake100", Self.fake100GroundTruth]).status == 0)
+        if clean {
+            #expect(
+                try cli.run(["import", "clean", Self.fake100Detections, "--dataset", "fake100", "--no-eval"]).status
+                    == 0)
+        }
+        return cli
+    }
+
+    /// fake100's detections with their categories permuted, written to the store's folder.
+    func permutedDetections(_ cli: CLI) throws -> String {
+        let c = Coco.shared
+        let perm = c.permutation
+        return try cli.write(
+            "perm.json",
+            try c.transformed { row in
+                row["category_id"] = perm[row["category_id"] as! Int]!
+                return true
+            })
+    }
+
     @Test(arguments: cocoCases)
     func brokenCocoExports(_ testCase: Case) throws {
-        let cli = try CLI()
+        let cli = try fake100Store()
         defer { cli.remove() }
-        let gt = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
-        let dt = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
-        #expect(try cli.run(["dataset", "import", "fake100", gt]).status == 0)
-        #expect(try cli.run(["import", "clean", dt, "--dataset", "fake100", "--no-eval"]).status == 0)
         let broken = try cli.write("broken.json", try testCase.build())
-        try check(testCase, cli: cli, dataset: "fake100", clean: dt, broken: broken)
+        try check(testCase, cli: cli, dataset: "fake100", clean: Self.fake100Detections, broken: broken)
     }
 
     /// Detections on only half of the images: a warning that names the share and the likely cause.
     @Test func halfOfTheImagesIsAWarning() throws {
-        let cli = try CLI()
+        let cli = try fake100Store(clean: false)
         defer { cli.remove() }
         let c = Coco.shared
-        #expect(
-            try cli.run([
-                "dataset", "import", "fake100", CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json"),
-            ])
-            .status == 0)
         let half = Set(c.imageIDs.prefix(50))
         let path = try cli.write("half.json", try c.transformed { half.contains($0["image_id"] as! Int) })
         let result = try cli.run(["import", "half", path, "--dataset", "fake100", "--no-eval"])
@@ -303,13 +321,9 @@ import Testing
     /// extension, a folder prefix, numeric strings.
     @Test(arguments: ["name", "stem", "png", "path"])
     func fileNameReferencesImport(_ form: String) throws {
-        let cli = try CLI()
+        let cli = try fake100Store()
         defer { cli.remove() }
         let c = Coco.shared
-        let gt = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
-        let dt = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
-        #expect(try cli.run(["dataset", "import", "fake100", gt]).status == 0)
-        #expect(try cli.run(["import", "clean", dt, "--dataset", "fake100", "--no-eval"]).status == 0)
         let path = try cli.write(
             "named.json",
             try c.transformed { row in
@@ -327,21 +341,11 @@ import Testing
     // MARK: - Explaining, and maps from files
 
     @Test func explainListsTheReadingsWithTheirEvidence() throws {
-        let cli = try CLI()
+        let cli = try fake100Store(clean: false)
         defer { cli.remove() }
         let c = Coco.shared
-        #expect(
-            try cli.run([
-                "dataset", "import", "fake100", CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json"),
-            ])
-            .status == 0)
         let perm = c.permutation
-        let path = try cli.write(
-            "perm.json",
-            try c.transformed { row in
-                row["category_id"] = perm[row["category_id"] as! Int]!
-                return true
-            })
+        let path = try permutedDetections(cli)
         let table = try cli.run(["check", path, "--dataset", "fake100", "--explain"])
         #expect(table.status == 1)
         let lines = table.stdout.split(separator: "\n").map(String.init)
@@ -387,20 +391,11 @@ import Testing
 
     @Test(arguments: ["csv", "json", "yaml"])
     func categoryMapFilesApplyAndAreStored(_ kind: String) throws {
-        let cli = try CLI()
+        let cli = try fake100Store()
         defer { cli.remove() }
         let c = Coco.shared
-        let gt = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
-        let dt = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
-        #expect(try cli.run(["dataset", "import", "fake100", gt]).status == 0)
-        #expect(try cli.run(["import", "clean", dt, "--dataset", "fake100", "--no-eval"]).status == 0)
         let perm = c.permutation
-        let path = try cli.write(
-            "perm.json",
-            try c.transformed { row in
-                row["category_id"] = perm[row["category_id"] as! Int]!
-                return true
-            })
+        let path = try permutedDetections(cli)
         // The model's category perm[d] is the dataset's d: by id (csv, json) or by the model's names (yaml).
         let map: String
         switch kind {
