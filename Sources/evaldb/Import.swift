@@ -77,9 +77,10 @@ struct CorrectionOptions: ParsableArguments {
     var scale: ScaleArgument?
     @Option(help: ArgumentHelp("YOLO predictions' column order: class,box,conf or class,conf,box.", valueName: "order"))
     var columns: PredictionColumns = .confidenceLast
+    // Unconditional: `--category-offset -1` takes the -1 instead of reading it as an option.
     @Option(
-        help: ArgumentHelp(
-            "Add N to every numeric category before matching (write --category-offset=-1).", valueName: "n"))
+        parsing: .unconditional,
+        help: ArgumentHelp("Add N to every numeric category before matching (e.g. -1).", valueName: "n"))
     var categoryOffset: Int64 = 0
     @Option(
         help:
@@ -94,14 +95,14 @@ struct CorrectionOptions: ParsableArguments {
     @Option(help: "Match images by auto, id, file-name, stem, index (position sorted by id) or file-index.")
     var matchImagesBy: ImageMatching = .automatic
     @Option(
-        help: ArgumentHelp(
-            "Add K to every numeric image reference before matching (write --image-id-offset=-1).", valueName: "k"))
+        parsing: .unconditional,
+        help: ArgumentHelp("Add K to every numeric image reference before matching (e.g. -1).", valueName: "k"))
     var imageIDOffset: Int64 = 0
     @Flag(help: "Drop detections that repeat an earlier one exactly.") var dropDuplicates = false
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
-            "Pixels added to every box's x, y, width and height (write --box-offset=-1,-1,0,0).",
-            valueName: "dx,dy,dw,dh"))
+            "Pixels added to every box's x, y, width and height (e.g. -1,-1,0,0).", valueName: "dx,dy,dw,dh"))
     var boxOffset: BoxOffsetArgument?
 
     func validate() throws {

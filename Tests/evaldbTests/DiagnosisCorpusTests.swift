@@ -303,6 +303,23 @@ import Testing
         try check(testCase, cli: cli, dataset: "fake100", clean: Self.fake100Detections, broken: broken)
     }
 
+    /// The printed form (`--category-offset=-1`) and the spaced one (`--category-offset -1`) both work.
+    @Test func negativeOffsetsParseEitherWay() throws {
+        let cli = try fake100Store()
+        defer { cli.remove() }
+        let path = try cli.write(
+            "plus1.json",
+            try Coco.shared.transformed { row in
+                row["category_id"] = (row["category_id"] as! Int) + 1
+                return true
+            })
+        for (name, flags) in [("a", ["--category-offset=-1"]), ("b", ["--category-offset", "-1"])] {
+            let result = try cli.run(["import", name, path, "--dataset", "fake100", "--no-eval"] + flags)
+            #expect(result.status == 0, "\(flags): \(result.stderr)")
+            #expect(try metrics(cli, name) == (try metrics(cli, "clean")))
+        }
+    }
+
     /// Detections on only half of the images: a warning that names the share and the likely cause.
     @Test func halfOfTheImagesIsAWarning() throws {
         let cli = try fake100Store(clean: false)
