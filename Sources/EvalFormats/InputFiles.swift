@@ -16,6 +16,26 @@ public enum InputFiles {
         return (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
     }
 
+    /// Whether `path` is (or goes through) a loop of symbolic links.
+    public static func isSymbolicLinkLoop(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) != 0 && errno == ELOOP
+    }
+
+    /// Whether `path` is a symbolic link whose target does not exist.
+    public static func isDanglingSymbolicLink(_ path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return false }
+        return stat(path, &info) != 0 && errno == ENOENT
+    }
+
+    /// The size of the file at `path` in bytes, or nil when it cannot be read.
+    public static func size(of path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
     /// Reads a whole file. Throws when the path is missing, a directory, unreadable or (unless
     /// `allowEmpty`) empty. `expected` names what the file should be, for the message.
     public static func readBytes(_ path: String, expected: String = "a file", allowEmpty: Bool = false)

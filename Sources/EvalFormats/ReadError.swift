@@ -23,6 +23,13 @@ public enum ReadError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound(let path):
+            if InputFiles.isSymbolicLinkLoop(path) {
+                return
+                    "\(path): a loop of symbolic links (it never reaches a file); point the link at the real file or folder"
+            }
+            if InputFiles.isDanglingSymbolicLink(path) {
+                return "\(path): a symbolic link to something that does not exist; point it at the real file or folder"
+            }
             return "\(path): no such file or directory; check the path"
         case .isDirectory(let path, let expected):
             return "\(path): is a directory, expected \(expected); give the file inside it"

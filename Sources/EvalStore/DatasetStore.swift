@@ -20,9 +20,10 @@ public struct DatasetStore {
 
     /// The dataset called `name`, or nil.
     public func find(name: String) throws -> StoredDataset? {
-        try database.fetchOne(
+        let stored = try NameLookup.storedName(name, table: "datasets", database: database)
+        return try database.fetchOne(
             "SELECT id, name, format, source, sha256, default_protocol, created_at FROM datasets WHERE name = ?",
-            [.text(name)]
+            [.text(stored)]
         ).map(Self.decode)
     }
 

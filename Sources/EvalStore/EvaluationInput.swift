@@ -29,6 +29,7 @@ public struct EvaluationInputLoader {
     /// reads and unpacks the packed copy; the row-by-row path is the fallback.
     public func inputs(datasetID: Int64, runID: Int64) throws -> EvaluationInputs {
         let path = database.path
+        let immutable = database.isImmutable
         guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else {
             let (groundTruth, imageRowIDs, boxRowIDs) = try groundTruth(datasetID: datasetID)
             let (detections, seq) = try detections(runID: runID, imageRowIDs: imageRowIDs)
@@ -46,7 +47,7 @@ public struct EvaluationInputLoader {
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             if part == 0 {
                 side.groundTruth = Result {
-                    let other = try Database(path: path, readOnly: true, create: false)
+                    let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
                     let loaded = try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
                     let rows = try other.fetchValue(
                         "SELECT count(*) FROM detections WHERE run_id = ?", [.integer(runID)]

@@ -42,12 +42,34 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
 /// evaluation unless forced.
 public struct EvaluationService {
     public let database: Database
+    /// Tests: runs between computing and storing, where another process may act.
+    var beforeStoring: (() throws -> Void)?
 
     public init(_ database: Database) { self.database = database }
 
     /// Evaluates run `runName` as `request` asks. Throws `StoreError.unknownRun`, `EvaluationError` for a
     /// request that does not fit the dataset, `SettingsError` for invalid parameters.
+    ///
+    /// Whatever other processes do meanwhile, what is stored belongs to the content of the run it names: the
+    /// run is checked again inside the write transaction, and when it was replaced the new content is
+    /// evaluated instead (up to three times); when it was deleted, `StoreError.runChanged` is thrown and
+    /// nothing is stored. An identical evaluation another process stored meanwhile is reused.
     public func evaluate(runName: String, request: EvaluationRequest, force: Bool = false) throws
+        -> EvaluationOutcome
+    {
+        var attempt = 0
+        while true {
+            do {
+                return try evaluateOnce(runName: runName, request: request, force: force)
+            } catch StoreError.runChanged(let name) where attempt < 2 {
+                attempt += 1
+                // Replaced: evaluate what it holds now. Deleted: the next attempt says so.
+                guard try RunStore(database).find(name: name) != nil else { throw StoreError.runChanged(name: name) }
+            }
+        }
+    }
+
+    private func evaluateOnce(runName: String, request: EvaluationRequest, force: Bool) throws
         -> EvaluationOutcome
     {
         let run = try RunStore(database).require(name: runName)
@@ -72,18 +94,35 @@ public struct EvaluationService {
         clock.lap("load")
         let record = ProtocolRunner.run(groundTruth, detections, context: context)
         clock.lap("compute")
-        let evaluationID = try database.transaction {
-            if let existing { try store.delete(id: existing.id) }
-            return try store.insert(record, runID: run.id, datasetSHA256: dataset.sha256, runSHA256: run.sha256)
+        try beforeStoring?()
+        let (evaluationID, reused) = try database.transaction { () throws -> (Int64, Bool) in
+            // Inside the write lock: the run must still be the content just evaluated.
+            guard let current = try RunStore(database).find(name: runName), current.id == run.id,
+                current.sha256 == run.sha256, current.importOptions == run.importOptions,
+                current.datasetID == run.datasetID
+            else { throw StoreError.runChanged(name: runName) }
+            // Another process may have stored this evaluation meanwhile.
+            if let stored = try store.find(
+                runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters)
+            {
+                if stored.id != existing?.id && stored.runSHA256 == run.sha256 && stored.datasetSHA256 == dataset.sha256
+                {
+                    return (stored.id, true)
+                }
+                try store.delete(id: stored.id)
+            }
+            return (
+                try store.insert(record, runID: run.id, datasetSHA256: dataset.sha256, runSHA256: run.sha256), false
+            )
         }
         clock.lap("store")
         guard
             let stored = try store.find(
                 runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters),
             stored.id == evaluationID
-        else { throw StoreError.unknownRun(name: runName, known: []) }
+        else { throw StoreError.runChanged(name: runName) }
         var outcome = EvaluationOutcome(
-            evaluation: stored, run: run, dataset: dataset, wasReused: false, categories: categories)
+            evaluation: stored, run: run, dataset: dataset, wasReused: reused, categories: categories)
         outcome.timings = clock.phases
         return outcome
     }

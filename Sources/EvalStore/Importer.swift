@@ -72,6 +72,8 @@ struct PhaseClock {
 /// point leaves the database as it was.
 public struct Importer {
     public let database: Database
+    /// Tests: runs after the diagnosis and before the write transaction, where another process may act.
+    var beforeStoring: (() throws -> Void)?
 
     public init(_ database: Database) { self.database = database }
 
@@ -103,6 +105,8 @@ public struct Importer {
         return try database.transaction {
             var outcome = ImportOutcome.imported
             if let existing = try store.find(name: name) {
+                // Another process may have imported the same content since it was looked up.
+                if existing.sha256 == sha && existing.format == dataset.format { return result(existing, .unchanged) }
                 guard replace else { throw StoreError.datasetExists(name: name) }
                 let runs = try store.runCount(datasetID: existing.id)
                 if runs > 0 { throw StoreError.datasetHasRuns(name: name, runs: runs) }
@@ -148,22 +152,35 @@ public struct Importer {
         if !blocking.isEmpty {
             throw ImportRejected(path: path, report: report, blocking: blocking, strict: strict)
         }
+        try beforeStoring?()
         let metadata = RunMetadata(
             name: name, datasetID: dataset.id, format: batch.format, source: path, sha256: sha,
             importOptions: optionsText, params: params, tags: tags, note: note,
             categoryMap: diagnosis.appliedCategoryMap.map { (Self.keyText($0.model), $0.categoryID) })
         var result = try database.transaction {
             var outcome = ImportOutcome.imported
+            var wasBaseline = false
+            // Inside the write lock: another process may have imported this name since it was looked up.
             if let existing = try runs.find(name: name) {
+                if existing.sha256 == sha, existing.datasetID == dataset.id, existing.importOptions == optionsText,
+                    existing.format == batch.format
+                {
+                    return RunImportResult(
+                        run: existing, dataset: dataset, outcome: .unchanged, formatWasDetected: detected,
+                        report: report)
+                }
                 guard replace else {
                     let owner = try datasets.find(id: existing.datasetID)?.name ?? "?"
                     throw StoreError.runExists(name: name, dataset: owner)
                 }
+                wasBaseline = try BaselineStore(database).baseline(datasetID: existing.datasetID) == existing.name
                 try runs.delete(id: existing.id)
                 outcome = .replaced
             }
             _ = try runs.insert(metadata, detections: detections, imageRowIDs: imageRowIDs)
             guard let stored = try runs.find(name: name) else { throw StoreError.unknownRun(name: name, known: []) }
+            // A replaced baseline stays its dataset's baseline (deleting the old run cleared it).
+            if wasBaseline && stored.datasetID == dataset.id { try BaselineStore(database).set(stored) }
             return RunImportResult(
                 run: stored, dataset: dataset, outcome: outcome, formatWasDetected: detected, report: report)
         }
@@ -206,10 +223,28 @@ public struct Importer {
         }
     }
 
+    /// Refuses names that would print like another or not at all: empty, control characters, invisible
+    /// format characters (zero-width spaces and joiners, bidirectional overrides), line or paragraph
+    /// separators, unassigned code points, and white space at either end. (Names that differ only in Unicode
+    /// normalization, NFC against NFD, are found as the same name by the stores.)
     static func validate(name: String) throws {
         if name.isEmpty { throw StoreError.invalidName(name, reason: "names cannot be empty") }
-        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw StoreError.invalidName(name, reason: "names cannot hold control characters")
+        for scalar in name.unicodeScalars {
+            let reason: String?
+            switch scalar.properties.generalCategory {
+            case .control: reason = "names cannot hold control characters"
+            case .format:
+                reason =
+                    "names cannot hold invisible format characters (U+\(String(scalar.value, radix: 16, uppercase: true)): zero-width or bidirectional controls)"
+            case .lineSeparator, .paragraphSeparator: reason = "names cannot hold line separators"
+            case .unassigned, .surrogate, .privateUse:
+                reason = "names cannot hold unassigned or private-use code points"
+            default: reason = nil
+            }
+            if let reason { throw StoreError.invalidName(name, reason: reason) }
+        }
+        if name.first?.isWhitespace == true || name.last?.isWhitespace == true {
+            throw StoreError.invalidName(name, reason: "names cannot start or end with white space")
         }
     }
 }

@@ -69,7 +69,9 @@ public struct RunStore {
 
     /// The run called `name`, or nil.
     public func find(name: String) throws -> StoredRun? {
-        try database.fetchOne("SELECT \(Self.columns) FROM runs WHERE name = ?", [.text(name)]).map(Self.decode)
+        let stored = try NameLookup.storedName(name, table: "runs", database: database)
+        return try database.fetchOne("SELECT \(Self.columns) FROM runs WHERE name = ?", [.text(stored)]).map(
+            Self.decode)
     }
 
     /// The run called `name`; throws `StoreError.unknownRun` listing the known names.

@@ -6,6 +6,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAnEvaldbDatabase(path: String)
     /// The database file does not exist (read-only commands do not create it).
     case databaseMissing(path: String)
+    /// The database file is empty (a command that does not import was given it).
+    case emptyStore(path: String)
+    /// The run was replaced or deleted by another process while this one was evaluating it.
+    case runChanged(name: String)
     /// No dataset of that name.
     case unknownDataset(name: String, known: [String])
     /// No run of that name.
@@ -30,6 +34,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): an SQLite database of another application, not an evaldb store; choose another --db path"
         case .databaseMissing(let path):
             return "\(path): no evaldb database here; import a dataset first (evaldb dataset import) or pass --db"
+        case .emptyStore(let path):
+            return
+                "\(path): an empty file, not an evaldb store yet; `evaldb dataset import NAME PATH --db \(path)` makes it one, or pass another --db"
+        case .runChanged(let name):
+            return
+                "run '\(name)' was replaced or deleted by another process while this one evaluated it; nothing was stored (evaluate it again)"
         case .unknownDataset(let name, let known):
             return "no dataset named '\(name)'" + Self.suggestion(known, noun: "datasets", command: "evaldb datasets")
         case .unknownRun(let name, let known):

@@ -21,7 +21,15 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func open(_ mode: StoreConnection.Mode) throws -> Database {
-        try StoreConnection.open(path: path, mode: mode)
+        let environment = ProcessEnvironment.variables
+        let database = try StoreConnection.open(
+            path: path, mode: mode, busyTimeout: StoreConnection.busyTimeout(environment: environment))
+        if database.isImmutable {
+            Console.err(
+                "note: \(path): its folder is read-only, so it is read as an immutable file (without locks): changes others make while this command runs are not seen"
+            )
+        }
+        return database
     }
 }
 

@@ -13,9 +13,21 @@ public final class Database {
     /// True when opened without write access.
     public let isReadOnly: Bool
 
-    /// Opens (creating when `create` and not read-only) the database at `path`.
-    /// Throws `DatabaseError` when SQLite cannot open it.
-    public init(path: String, readOnly: Bool = false, create: Bool = true) throws(DatabaseError) {
+    /// True when opened as an immutable file (a read-only folder where no `-shm` file can be created):
+    /// changes others make meanwhile are not seen.
+    public let isImmutable: Bool
+
+    /// How long a write waits for another process's write to finish, by default.
+    public static let defaultBusyTimeout: Duration = .seconds(600)
+
+    /// Opens (creating when `create` and not read-only) the database at `path`. `immutable` (read-only only)
+    /// opens it without any locking, for files in folders where SQLite cannot create its shared-memory file.
+    /// Writers wait up to `busyTimeout` for another connection's write. Throws `DatabaseError` when SQLite
+    /// cannot open it.
+    public init(
+        path: String, readOnly: Bool = false, create: Bool = true, immutable: Bool = false,
+        busyTimeout: Duration = Database.defaultBusyTimeout
+    ) throws(DatabaseError) {
         _ = Self.configured
         var connection: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -25,16 +37,24 @@ public final class Database {
             flags |= SQLITE_OPEN_READWRITE
             if create { flags |= SQLITE_OPEN_CREATE }
         }
-        let code = sqlite3_open_v2(path, &connection, flags, nil)
+        var target = path
+        if immutable && readOnly {
+            flags |= SQLITE_OPEN_URI
+            target = "file:" + Self.uriEscaped(path) + "?immutable=1"
+        }
+        let code = sqlite3_open_v2(target, &connection, flags, nil)
         guard code == SQLITE_OK, let connection else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             if let connection { sqlite3_close_v2(connection) }
-            throw DatabaseError(code: code, message: message)
+            throw DatabaseError(code: code, message: message, path: path)
         }
         self.handle = connection
         self.path = path
         self.isReadOnly = readOnly
-        sqlite3_busy_timeout(connection, 5_000)
+        self.isImmutable = immutable && readOnly
+        let milliseconds =
+            busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        sqlite3_busy_timeout(connection, Int32(clamping: milliseconds))
         sqlite3_extended_result_codes(connection, 1)
         try execute("PRAGMA foreign_keys = ON")
         if !readOnly && path != ":memory:" {
@@ -48,6 +68,20 @@ public final class Database {
             // thousands of overflow pages).
             try execute("PRAGMA mmap_size = 1073741824")
         }
+    }
+
+    /// A path as a `file:` URI path: characters SQLite's URI parser treats specially are percent-encoded.
+    static func uriEscaped(_ path: String) -> String {
+        var text = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x21, 0x7F...:
+                text += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+            default:
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return text
     }
 
     /// Applies the process-wide SQLite configuration once, before any connection opens.
@@ -66,7 +100,8 @@ public final class Database {
     func error(code: Int32, sql: String?) -> DatabaseError {
         let extended = sqlite3_extended_errcode(handle)
         return DatabaseError(
-            code: extended != 0 ? extended : code, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+            code: extended != 0 ? extended : code, message: String(cString: sqlite3_errmsg(handle)), sql: sql,
+            path: path)
     }
 
     /// Runs one or more SQL statements that return no rows.
@@ -76,7 +111,7 @@ public final class Database {
         if code != SQLITE_OK {
             let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(message)
-            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: text, sql: sql, path: path)
         }
     }
 
@@ -145,5 +180,12 @@ public final class Database {
         try execute("BEGIN DEFERRED")
         defer { try? execute("COMMIT") }
         return try body()
+    }
+}
+
+extension String {
+    /// The string with `0` prepended up to `width` characters.
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
