@@ -138,7 +138,7 @@ enum TextFields {
     /// The line without leading and trailing spaces, tabs and carriage returns.
     static func trimmed(_ text: Substring) -> Substring {
         let utf8 = text.utf8
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
         guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return text[text.endIndex...] }
         let last = utf8.lastIndex(where: { !isSpace($0) })!
         return Substring(utf8[first...last])

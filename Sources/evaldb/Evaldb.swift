@@ -1,6 +1,12 @@
 import ArgumentParser
 import EvalStore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The `evaldb` command: configuration only; the work is in the subcommands.
 @main
 struct Evaldb: ParsableCommand {
@@ -19,4 +25,32 @@ struct Evaldb: ParsableCommand {
             Schema.self, SQL.self,
         ]
     )
+
+    /// evaldb's only single-letter option is `-h`; the parser would read `-dash` (a run name starting with `-`)
+    /// as `-d -a -s -h` and print help. Such words are refused with the way to pass them (after `--`).
+    static func refuseRunTogetherShortOptions(_ arguments: [String]) throws {
+        for argument in arguments {
+            if argument == "--" { return }
+            let body = argument.dropFirst()
+            guard argument.hasPrefix("-"), !argument.hasPrefix("--"), body.count > 1,
+                body.first?.isLetter == true
+            else { continue }
+            throw ValidationError(
+                "'\(argument)' is not an option (evaldb has no single-letter options but -h); to pass a name that starts with '-', put it after `--`, e.g. evaldb import --dataset NAME -- \(argument) PATH"
+            )
+        }
+    }
+
+    /// Runs the command. A closed standard output (`evaldb import ... | head`) must not kill the process
+    /// between two transactions: SIGPIPE is ignored, and writes to a closed pipe are dropped instead.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            try refuseRunTogetherShortOptions(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -211,14 +211,21 @@ struct Import: ParsableCommand {
                 "\(verb) run '\(runName)' on dataset '\(dataset)': \(result.run.detectionCount) detections, format \(result.run.format.rawValue)\(detected).\n"
             )
         }
-        if !noEval && result.outcome != .unchanged {
+        // The default evaluation runs in its own transaction after the import's: an import interrupted between
+        // the two (killed, disk full, closed output) is completed here the next time the same content is imported.
+        if !noEval {
             let request = EvaluationRequest(
                 evaluationProtocol: EvaluationProtocol(rawValue: result.dataset.defaultProtocol) ?? .coco)
             let outcome = try EvaluationService(db).evaluate(runName: runName, request: request)
-            Console.out(
-                "\n"
-                    + EvaluationRendering.summaryText(
-                        try EvaluationReport(outcome: outcome, database: db), markdown: false))
+            if result.outcome == .unchanged && !outcome.wasReused {
+                Console.out("Its evaluation with the dataset's protocol was missing; evaluated it now.\n")
+            }
+            if result.outcome != .unchanged || !outcome.wasReused {
+                Console.out(
+                    "\n"
+                        + EvaluationRendering.summaryText(
+                            try EvaluationReport(outcome: outcome, database: db), markdown: false))
+            }
         }
     }
 }

@@ -1,11 +1,15 @@
 /// Checks a ground-truth dataset before it is stored.
 public enum GroundTruthDiagnosis {
+    /// The largest image side accepted (2^31 - 1 pixels): beyond it, sizes are input errors.
+    public static let largestImageSide = Int(Int32.max)
+
     /// Findings about `dataset`: values that cannot be evaluated (fatal), and quirks that change what the
     /// reference evaluators compute (warnings), such as an annotation id 0 that pycocotools never matches.
     public static func diagnose(_ dataset: GroundTruthDataset) -> DiagnosisReport {
         var findings: [Finding] = []
         var nonFinite = FindingCounter()
         var emptyBox = FindingCounter()
+        var negativeBox = FindingCounter()
         var outside = FindingCounter()
         var idZero = FindingCounter()
         var duplicateIDs = FindingCounter()
@@ -22,7 +26,11 @@ public enum GroundTruthDiagnosis {
             }
             finite += 1
             largest = max(largest, box.x + box.width, box.y + box.height)
-            if box.width <= 0 || box.height <= 0 { emptyBox.record("\(place)box \(text)") }
+            if box.width < 0 || box.height < 0 {
+                negativeBox.record("\(place)box \(text)")
+            } else if box.width == 0 || box.height == 0 {
+                emptyBox.record("\(place)box \(text)")
+            }
             let image = dataset.images[box.imageIndex]
             if image.width > 0 && image.height > 0,
                 box.x < -1 || box.y < -1 || box.x + box.width > Double(image.width) + 1
@@ -36,9 +44,31 @@ public enum GroundTruthDiagnosis {
             }
         }
         var badImages = FindingCounter()
-        for image in dataset.images where image.width <= 0 || image.height <= 0 {
-            badImages.record("image \(image.id) \(image.fileName): \(image.width)x\(image.height)")
+        var hugeImages = FindingCounter()
+        var negativeImages = FindingCounter()
+        for image in dataset.images {
+            if image.width < 0 || image.height < 0 {
+                negativeImages.record("image \(image.id) \(image.fileName): \(image.width)x\(image.height)")
+            } else if image.width == 0 || image.height == 0 {
+                badImages.record("image \(image.id) \(image.fileName): \(image.width)x\(image.height)")
+            } else if image.width > GroundTruthDiagnosis.largestImageSide
+                || image.height > GroundTruthDiagnosis.largestImageSide
+            {
+                hugeImages.record("image \(image.id) \(image.fileName): \(image.width)x\(image.height)")
+            }
         }
+        findings.append(
+            contentsOf: negativeImages.finding(
+                code: "negative-image-size", severity: .fatal,
+                summary:
+                    "\(plural(negativeImages.count, "image")) \(negativeImages.count == 1 ? "has" : "have") a negative width or height",
+                fix: "give the real sizes (VOC <size>, COCO `width`/`height`, or --sizes images.csv)"))
+        findings.append(
+            contentsOf: hugeImages.finding(
+                code: "image-too-large", severity: .fatal,
+                summary:
+                    "\(plural(hugeImages.count, "image")) \(hugeImages.count == 1 ? "is" : "are") larger than \(GroundTruthDiagnosis.largestImageSide) pixels on a side: not a real image size",
+                fix: "give the real sizes (COCO `width`/`height`, or --sizes images.csv)"))
         findings.append(
             contentsOf: badImages.finding(
                 code: "image-size", severity: .warning,
@@ -98,10 +128,17 @@ public enum GroundTruthDiagnosis {
                     "nothing to do if the detections use the same 0-based corners; otherwise add 1 to xmin, ymin, xmax, ymax"
             ))
         findings.append(
+            contentsOf: negativeBox.finding(
+                code: "negative-box", severity: .fatal,
+                summary:
+                    "\(plural(negativeBox.count, "ground-truth box")) \(negativeBox.count == 1 ? "has" : "have") a negative width or height (a corner before its opposite: xmax < xmin or ymax < ymin)",
+                fix: "fix the annotation: swapped corners, or a box written as [x, y, w, h] where corners were expected"
+            ))
+        findings.append(
             contentsOf: emptyBox.finding(
                 code: "empty-box", severity: .warning,
                 summary:
-                    "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero or negative width or height",
+                    "\(plural(emptyBox.count, "ground-truth box")) \(emptyBox.count == 1 ? "has" : "have") zero width or height",
                 fix: "remove them or fix their coordinates: they can never be matched"))
         if outside.count > 0 && !normalized && !yoloInPixels {
             findings.append(

@@ -39,10 +39,18 @@ extension JSONReader {
         guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else {
             throw typeMismatch(what(), expected: "a string")
         }
+        let stringStart = position
         let (start, end, hasEscapes) = try scanStringExtent()
         let content = UnsafeBufferPointer(rebasing: buffer[start..<end])
-        if hasEscapes { return String(decoding: Self.decodeEscapes(content), as: UTF8.self) }
-        return String(decoding: content, as: UTF8.self)
+        guard hasEscapes else { return String(decoding: content, as: UTF8.self) }
+        let decoded = Self.decodeEscapes(content)
+        // A NUL (\u0000) would cut names short where they are stored and printed: no annotation needs one.
+        guard !decoded.contains(0) else {
+            throw .malformed(
+                location(ofOffset: stringStart), problem: "\(what()) holds a NUL character (\\u0000)",
+                fix: "remove it: names and file names cannot contain NUL")
+        }
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     /// Reads the key string at the reader (which is on its opening quote).

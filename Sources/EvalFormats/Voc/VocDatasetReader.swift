@@ -144,6 +144,9 @@ struct XMLNode {
 /// instructions and a DOCTYPE without internal subset. Not a validating parser; enough to read VOC reliably and
 /// to point at the line where a file stops being well formed.
 struct XMLScanner {
+    /// Nesting beyond this is refused: an annotation is a few levels deep, and a tree thousands deep would
+    /// exhaust the stack when it is released.
+    static let maximumDepth = 256
     private let bytes: [UInt8]
     private let path: String
     private var index = 0
@@ -217,9 +220,8 @@ struct XMLScanner {
             guard bytes[index] == UInt8(ascii: "<") else {
                 let body = try text()
                 if stack.isEmpty {
-                    guard body.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else {
-                        throw failure("text outside the root element")
-                    }
+                    // Characters, not bytes: "\r\n" (Windows line ends) is one Character.
+                    guard body.allSatisfy(\.isWhitespace) else { throw failure("text outside the root element") }
                 } else {
                     stack[stack.count - 1].text += body
                 }
@@ -251,12 +253,15 @@ struct XMLScanner {
                 }
                 let isEmpty = content.hasSuffix("/")
                 if isEmpty { content.removeLast() }
-                let name = String(content.prefix { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })
+                let name = String(content.prefix { !$0.isWhitespace })
                 guard !name.isEmpty else { throw failure("a tag without a name", line: opening) }
                 let element = XMLNode(name: name, line: opening)
                 if isEmpty {
                     try attach(element, to: &stack, root: &root)
                 } else {
+                    guard stack.count < Self.maximumDepth else {
+                        throw failure("elements nested more than \(Self.maximumDepth) levels deep", line: opening)
+                    }
                     stack.append(element)
                 }
             }

@@ -27,7 +27,11 @@ struct VisDroneRegionMask {
     /// columns `x...min(width, x + w)`, both ends included. The toolkit requires whole numbers here (MATLAB
     /// indexing); a fractional region covers the whole pixels of that span.
     init?(width: Int, height: Int, regions: [(x: Double, y: Double, width: Double, height: Double)]) {
-        guard !regions.isEmpty, width > 0, height > 0 else { return nil }
+        // Sizes beyond 2^31 are refused at import; a store written before that is read as of unknown size here
+        // rather than overflowing the integer arithmetic below.
+        guard !regions.isEmpty, width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
+            return nil
+        }
         self.width = width
         self.height = height
         var spans: [(rows: ClosedRange<Int>, columns: ClosedRange<Int>)] = []
