@@ -48,7 +48,8 @@ public enum FormatDetection {
     /// 8 comma-separated numbers mean VisDrone; 6 whitespace-separated numbers mean YOLO
     /// (`class cx cy w h conf`) when the class is a whole number and the rest lie in [0, 1], or when the second
     /// is above 1 and the last in [0, 1] (YOLO in pixels); else VOC with numeric image names
-    /// (`<image> <score> x1 y1 x2 y2`, the score second). Throws `.notFound` or `.unknownFormat`.
+    /// (`<image> <score> x1 y1 x2 y2`, the score second). The first 20 lines vote between YOLO and VOC, the
+    /// majority wins (a tie is VOC). Throws `.notFound` or `.unknownFormat`.
     public static func detectionFormat(at path: String) throws(ReadError) -> DetectionFormat {
         switch InputFiles.kind(of: path) {
         case .missing:
@@ -66,8 +67,11 @@ public enum FormatDetection {
             throw .unknownFormat(path: path, reason: "no .txt result files and no .json file")
         }
         if names.contains(where: { $0.contains("_det_") }) { return .voc }
+        // Space-separated lines vote between YOLO and VOC: one line with a broken value must not turn a folder of
+        // YOLO predictions into VOC results (the diagnosis of the import then names that line).
         var sampled = 0
-        var verdict: DetectionFormat?
+        var commaSeparated = 0
+        var votes: [DetectionFormat: Int] = [:]
         for name in names where sampled < 20 {
             for line in try InputFiles.readLines(InputFiles.join(folder, name)) where !TextFields.isBlank(line.text) {
                 sampled += 1
@@ -75,16 +79,17 @@ public enum FormatDetection {
                     throw .unknownFormat(
                         path: path, reason: "line \(line.number) of \(name) is neither VisDrone, YOLO nor VOC results")
                 }
-                if format == .voc { return .voc }
-                if verdict == nil { verdict = format }
-                if format != verdict {
+                if format == .visdrone { commaSeparated += 1 }
+                if commaSeparated > 0 && commaSeparated < sampled {
                     throw .unknownFormat(path: path, reason: "\(name) does not have the layout of the other files")
                 }
+                votes[format, default: 0] += 1
                 if sampled >= 20 { break }
             }
         }
-        guard let verdict else { throw .unknownFormat(path: path, reason: "every result file is empty") }
-        return verdict
+        if sampled == 0 { throw .unknownFormat(path: path, reason: "every result file is empty") }
+        if commaSeparated > 0 { return .visdrone }
+        return votes[.yolo, default: 0] > votes[.voc, default: 0] ? .yolo : .voc
     }
 
     /// The folder that holds per-image result files: `path` itself, or its `labels/` subfolder when only that

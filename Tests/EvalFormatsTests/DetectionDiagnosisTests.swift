@@ -258,6 +258,22 @@ import Testing
         let finding = try #require(
             DetectionDiagnosis.diagnose(input, against: catalog).report.finding("pixel-coordinates-in-yolo"))
         #expect(finding.severity == .fatal)
+        #expect(finding.examples == ["dets.json:2: box [320, 240, 100, 80]"])
+    }
+
+    @Test func oneBrokenYoloValueIsABoxOutsideTheImageNotPixels() throws {
+        let input = batch(
+            [
+                (.name("000000000001"), .id(1), 0.9, [0.5, 1e26, 0.1, 0.2]),
+                (.name("000000000001"), .id(1), 0.8, [0.5, 0.5, 0.1, 0.2]),
+                (.name("000000000002"), .id(3), 0.6, [0.5, 0.5, 0.25, 0.5]),
+            ], encoding: .normalizedCenter, format: .yolo)
+        let report = DetectionDiagnosis.diagnose(input, against: catalog).report
+        #expect(report.finding("pixel-coordinates-in-yolo") == nil)
+        let outside = try #require(report.finding("box-outside-image"))
+        #expect(outside.severity == .warning)
+        #expect(outside.count == 1)
+        #expect(outside.examples.first?.hasPrefix("dets.json:2: box [0.5, 1e+26, 0.1, 0.2]") == true)
     }
 
     @Test func yoloCentersConvertToPixelCorners() throws {

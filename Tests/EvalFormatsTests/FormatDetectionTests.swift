@@ -65,6 +65,10 @@ import Testing
         (["car.txt": "000005 0.9 10 20 30 40\n"], .voc),
         (["a.txt": "", "b.txt": "3 0.5 0.5 0.1 0.2 0.9\n0 0.1 0.9 1 1 0.05\n"], .yolo),
         (["a.txt": "1,2,3,4,0.9,1,-1,-1,\r\n"], .visdrone),
+        // One broken YOLO line reads like VOC (a fraction second, a huge number after it); the other lines outvote it.
+        (["a.txt": "3 0.5 1e26 0.1 0.2 0.9\n3 0.5 0.5 0.1 0.2 0.9\n", "b.txt": "0 0.1 0.9 1 1 0.05\n"], .yolo),
+        // VOC results whose first box happens to lie within [0, 1] stay VOC.
+        (["car.txt": "000005 0.9 0 0 1 1\n000005 0.8 10 20 30 40\n000006 0.7 5 5 50 50\n"], .voc),
     ])
     func handMadeDetectionFolders(files: [String: String], format: DetectionFormat) throws {
         try ReaderScratch.with { scratch in

@@ -34,6 +34,8 @@ struct GeometryCheck {
         var unsized = FindingCounter()
         // Evidence for the coordinate-convention checks.
         var largestCoordinate = 0.0
+        var largestRow = -1
+        var beyondFractions = 0
         var finiteRows = 0
         var exceedsAsGiven = 0
         var exceedsButFitsAsCorners = 0
@@ -82,8 +84,13 @@ struct GeometryCheck {
                 continue
             }
             finiteRows += 1
-            largestCoordinate = max(largestCoordinate, abs(a), abs(b), abs(c), abs(d))
-            if layout == .cxcywh { largestCoordinate = max(largestCoordinate, a + c / 2, b + d / 2) }
+            var largest = max(abs(a), abs(b), abs(c), abs(d))
+            if layout == .cxcywh { largest = max(largest, a + c / 2, b + d / 2) }
+            if largest > 1.5 { beyondFractions += 1 }
+            if largest > largestCoordinate {
+                largestCoordinate = largest
+                largestRow = row
+            }
             var boxText: String { "[\([a, b, c, d].map(formatNumber).joined(separator: ", "))]" }
             if w <= 0 || h <= 0 {
                 emptyBox.record("\(place): box \(boxText) has width \(formatNumber(w)), height \(formatNumber(h))")
@@ -149,14 +156,18 @@ struct GeometryCheck {
                     count: finiteRows, examples: [],
                     fix: "pass --normalized to scale them by each image's size, or export pixel coordinates"))
         }
-        if reading == BoxEncoding.normalizedCenter.reading && largestCoordinate > 1.5 {
+        // Most boxes beyond [0, 1]: pixels. A few (a broken value) are left to the outside-the-image check.
+        if reading == BoxEncoding.normalizedCenter.reading && beyondFractions > 0 && 2 * beyondFractions >= finiteRows {
             conventionFound = true
+            let example =
+                "\(batch.location(ofRow: largestRow)): box [\([batch.a[largestRow], batch.b[largestRow], batch.c[largestRow], batch.d[largestRow]].map(formatNumber).joined(separator: ", "))]"
+
             findings.append(
                 Finding(
                     code: "pixel-coordinates-in-yolo", severity: .fatal,
                     summary:
-                        "YOLO coordinates must be fractions of the image size, but some reach \(formatNumber(largestCoordinate)): they look like pixels",
-                    count: finiteRows, examples: [],
+                        "YOLO coordinates must be fractions of the image size, but \(beyondFractions) of \(plural(finiteRows, "box")) reach beyond 1.5 (up to \(formatNumber(largestCoordinate))): they look like pixels",
+                    count: finiteRows, examples: [example],
                     fix: "pass --scale pixels, or export normalized coordinates (Ultralytics save_txt does)"))
         }
         if layout == .xywh && exceedsAsGiven > 0 && Double(exceedsAsGiven) >= 0.05 * Double(finiteRows)
