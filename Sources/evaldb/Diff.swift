@@ -82,7 +82,7 @@ struct Diff: ParsableCommand {
             throw DiffError.differentProtocols(
                 a: nameA, protocolA: datasetA.defaultProtocol, b: nameB, protocolB: datasetB.defaultProtocol)
         }
-        let request = try protocolOptions.request(defaultProtocol: datasetA.defaultProtocol)
+        let request = protocolOptions.request(defaultProtocol: datasetA.defaultProtocol)
         if images {
             try DiffRendering.printImages(
                 database: db, runA: nameA, runB: nameB, request: request, className: imageClass, limit: limit,

@@ -2,43 +2,6 @@ import ArgumentParser
 import EvalFormats
 import EvalStore
 
-extension EvaluationProtocol: ExpressibleByArgument {}
-
-/// Protocol parameters shared by `eval` (and later `diff`).
-struct ProtocolOptions: ParsableArguments {
-    @Option(help: "coco, voc07, voc12 or visdrone (default: the dataset's protocol).")
-    var `protocol`: EvaluationProtocol?
-    @Option(
-        help: ArgumentHelp("IoU thresholds: start:stop:step (as numpy linspace) or a list.", valueName: "0.5:0.95:0.05")
-    )
-    var iou: String?
-    @Option(
-        name: .customLong("max-dets"),
-        help: ArgumentHelp("Detections per image (coco, visdrone).", valueName: "1,10,100"))
-    var maxDets: String?
-    @Option(help: ArgumentHelp("Area ranges (coco).", valueName: "all=0:1e10,small=0:1024,..."))
-    var areaRanges: String?
-    @Option(help: "Drop detections scoring below this.") var scoreThreshold: Double?
-    @Option(help: ArgumentHelp("Evaluate only these classes (names or ids).", valueName: "a,b")) var classes: String?
-    @Option(
-        help: ArgumentHelp(
-            "Evaluate only the images matching this SQL condition over images' columns.", valueName: "sql"))
-    var imagesWhere: String?
-    @Flag(help: "Treat all classes as one (coco).") var classAgnostic = false
-
-    /// The request for a dataset whose default protocol is `defaultProtocol`.
-    func request(defaultProtocol: String) throws -> EvaluationRequest {
-        EvaluationRequest(
-            evaluationProtocol: self.protocol ?? EvaluationProtocol(rawValue: defaultProtocol) ?? .coco,
-            iouThresholds: try iou.map { text throws(SettingsError) in try SettingsSyntax.iouThresholds(text) },
-            maxDetections: try maxDets.map { text throws(SettingsError) in try SettingsSyntax.maxDetections(text) },
-            areaRanges: try areaRanges.map { text throws(SettingsError) in try SettingsSyntax.areaRanges(text) },
-            scoreThreshold: scoreThreshold,
-            classes: classes.map { $0.split(separator: ",").map { String($0) } },
-            imagesWhere: imagesWhere, isClassAgnostic: classAgnostic)
-    }
-}
-
 /// `evaldb eval RUN...`.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,7 +28,7 @@ struct Eval: ParsableCommand {
         for name in runs {
             let run = try RunStore(db).require(name: name)
             guard let dataset = try DatasetStore(db).find(id: run.datasetID) else { continue }
-            let request = try protocolOptions.request(defaultProtocol: dataset.defaultProtocol)
+            let request = protocolOptions.request(defaultProtocol: dataset.defaultProtocol)
             let outcome = try EvaluationService(db).evaluate(runName: name, request: request, force: force)
             if timing {
                 Console.err(

@@ -163,9 +163,19 @@ import Testing
                 "import", "r", CLI.fixture("detectron2-coco-2img/dt_bbox.json"), "--dataset", "c", "--no-eval",
             ])
             .status == 0)
-        let badIoU = try cli.run(["eval", "r", "--iou", "0.5:x"])
-        #expect(badIoU.status == 1)
-        #expect(badIoU.stderr.contains("--iou '0.5:x': expected"))
+        // Malformed values are usage errors (exit 64), refused by the parser with what was expected.
+        let malformed = [
+            (["--iou", "0.5:x"], "The value '0.5:x' is invalid for '--iou <0.5:0.95:0.05>': expected 0.5:0.95:0.05"),
+            (["--iou", "0.5:0.95:0"], "'--iou <0.5:0.95:0.05>': expected start:stop:step with step > 0"),
+            (["--iou", "0,0.5"], "'--iou <0.5:0.95:0.05>': expected at most 63 thresholds in (0, 1]"),
+            (["--max-dets", "10,0"], "'--max-dets <1,10,100>': expected positive integers such as 1,10,100"),
+            (["--area-ranges", "all=5:1"], "expected name=lower:upper pairs such as small=0:1024"),
+        ]
+        for (arguments, message) in malformed {
+            let result = try cli.run(["eval", "r"] + arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
         let visdrone = try cli.run(["eval", "r", "--protocol", "visdrone"])
         #expect(visdrone.status == 1)
         #expect(visdrone.stderr.contains("the visdrone protocol needs a VisDrone dataset"))
