@@ -13,10 +13,10 @@ public struct BootstrapIntervals: Sendable {
     public var level: Double
     /// The number of images each replicate draws.
     public var imageCount: Int
-    /// Summary metric name (as stored: AP, AP50, APs, AR10, mAP, ...) -> interval.
-    public var summary: [String: Interval]
-    /// Category id -> per-class value (labelled as the evaluation record labels it) -> interval.
-    public var classes: [Int64: [ClassMetricLabel: Interval]]
+    /// Summary metric -> interval.
+    public var summary: [Metric: Interval]
+    /// Category id -> per-class metric -> interval.
+    public var classes: [Int64: [Metric: Interval]]
     /// How many values the self-check compared with the evaluations (weights of one must reproduce them).
     public var checkedValues: Int
 }
@@ -43,20 +43,20 @@ public struct BootstrapService {
         checked += try BootstrapCheck.verify(
             bootstrap.values(pair.resampledB, weights: ones), design: design, against: pair.recordB, run: runB)
         let changes = bootstrap.changes(pair.resampledA, pair.resampledB, replicates: resamples, seed: seed)
-        var summary: [String: BootstrapIntervals.Interval] = [:]
-        for (m, metric) in design.summary.enumerated() {
+        var summary: [Metric: BootstrapIntervals.Interval] = [:]
+        for (m, estimate) in design.summary.enumerated() {
             guard let interval = percentileInterval(changes.column(m), level: level) else { continue }
-            summary[metric.name] = .init(low: interval.low, high: interval.high)
+            summary[estimate.metric] = .init(low: interval.low, high: interval.high)
         }
-        var classes: [Int64: [ClassMetricLabel: BootstrapIntervals.Interval]] = [:]
+        var classes: [Int64: [Metric: BootstrapIntervals.Interval]] = [:]
         let width = design.classMetrics.count
         for (k, category) in design.categoryIDs.enumerated() {
-            for (m, metric) in design.classMetrics.enumerated() {
-                guard let label = metric.label,
+            for (m, estimate) in design.classMetrics.enumerated() {
+                guard
                     let interval = percentileInterval(
                         changes.column(design.summary.count + k * width + m), level: level)
                 else { continue }
-                classes[category, default: [:]][label] = .init(low: interval.low, high: interval.high)
+                classes[category, default: [:]][estimate.metric] = .init(low: interval.low, high: interval.high)
             }
         }
         return BootstrapIntervals(
@@ -69,10 +69,10 @@ public struct BootstrapService {
 struct MatchedPair {
     var groundTruth: EvalGroundTruth
     var imageRowIDs: [Int64]
-    var settings: ProtocolSettings
+    var parameters: EvaluationParameters
     var design: BootstrapDesign
-    var recordA: EvaluationRecord
-    var recordB: EvaluationRecord
+    var recordA: EvaluationResult
+    var recordB: EvaluationResult
     var resampledA: ResampledRun
     var resampledB: ResampledRun
 }
@@ -88,16 +88,18 @@ extension BootstrapService {
             throw StoreError.unknownRun(name: runA, known: [])
         }
         let categories = try DatasetStore(database).categories(datasetID: dataset.id)
-        let settings = try ProtocolSettings(request: request, categories: categories)
-        let (groundTruth, detectionsA, contextA) = try service.prepare(run: a, dataset: dataset, settings: settings)
-        let (_, detectionsB, contextB) = try service.prepare(run: b, dataset: dataset, settings: settings)
-        let design = ProtocolRunner.bootstrapDesign(groundTruth, settings: settings)
-        let (recordA, resampledA) = ProtocolRunner.runResampled(
-            groundTruth, detectionsA, context: contextA, design: design)
-        let (recordB, resampledB) = ProtocolRunner.runResampled(
-            groundTruth, detectionsB, context: contextB, design: design)
+        let parameters = try EvaluationParameters(request: request, categories: categories)
+        let inputsA = try service.prepare(run: a, dataset: dataset, parameters: parameters)
+        let inputsB = try service.prepare(run: b, dataset: dataset, parameters: parameters)
+        let groundTruth = inputsA.groundTruth
+        let protocolParameters = parameters.protocolParameters
+        let design = Evaluation.bootstrapDesign(groundTruth, parameters: protocolParameters)
+        let (recordA, resampledA) = Evaluation.evaluateResampled(
+            groundTruth, inputsA.detections, parameters: protocolParameters, design: design)
+        let (recordB, resampledB) = Evaluation.evaluateResampled(
+            groundTruth, inputsB.detections, parameters: protocolParameters, design: design)
         return MatchedPair(
-            groundTruth: groundTruth, imageRowIDs: contextA.imageRowIDs, settings: settings, design: design,
+            groundTruth: groundTruth, imageRowIDs: inputsA.rows.imageRowIDs, parameters: parameters, design: design,
             recordA: recordA, recordB: recordB, resampledA: resampledA, resampledB: resampledB)
     }
 }
@@ -116,52 +118,48 @@ public struct BootstrapInconsistency: Error, CustomStringConvertible {
 
 /// The self-check of every `--ci` run: weights of one must give the evaluation's own numbers.
 enum BootstrapCheck {
-    /// Compares `values` (every image weighted once) with `record`: every summary metric of the design and every
+    /// Compares `values` (every image weighted once) with `result`: every summary metric of the design and every
     /// per-class value, to 1e-9. Returns the number of values compared; throws `BootstrapInconsistency` on the
-    /// first difference, or when a value has no counterpart in the record.
-    static func verify(_ values: [Double], design: BootstrapDesign, against record: EvaluationRecord, run: String)
+    /// first difference, or when a value has no counterpart in the result.
+    static func verify(_ values: [Double], design: BootstrapDesign, against result: EvaluationResult, run: String)
         throws -> Int
     {
         var compared = 0
         func check(_ metric: String, _ expected: Double?, _ got: Double) throws {
             let bootstrap: Double? = got.isNaN ? nil : got
-            compared += 1
             switch (expected, bootstrap) {
-            case (nil, nil): return
-            case (let e?, let b?) where abs(e - b) <= 1e-9: return
+            case (nil, nil): break
+            case (let e?, let b?) where abs(e - b) <= 1e-9: break
             default:
                 throw BootstrapInconsistency(run: run, metric: metric, evaluation: expected, bootstrap: bootstrap)
             }
+            compared += 1
         }
-        var summary: [String: Double?] = [:]
-        for metric in record.metrics where summary[metric.name] == nil { summary[metric.name] = metric.value }
-        for (m, metric) in design.summary.enumerated() {
-            guard let expected = summary[metric.name] else {
-                throw BootstrapInconsistency(run: run, metric: metric.name, evaluation: nil, bootstrap: values[m])
+        var summary: [Metric: Double?] = [:]
+        for item in result.summary where summary[item.metric] == nil { summary[item.metric] = item.value }
+        for (m, estimate) in design.summary.enumerated() {
+            guard let expected = summary[estimate.metric] else {
+                throw BootstrapInconsistency(
+                    run: run, metric: estimate.metric.summaryName, evaluation: nil, bootstrap: values[m])
             }
-            try check(metric.name, expected, values[m])
+            try check(estimate.metric.summaryName, expected, values[m])
         }
-        var classValues: [Int64: [ClassMetricLabel: Double?]] = [:]
-        for row in record.classMetrics {
-            let label = ClassMetricLabel(
-                metric: row.metric, iou: row.iou, area: row.area, maxDetections: row.maxDetections)
-            if classValues[row.categoryID]?[label] == nil {
-                classValues[row.categoryID, default: [:]][label] = row.value
-            }
+        var classValues: [Int64: [Metric: Double?]] = [:]
+        for item in result.classValues where classValues[item.categoryID]?[item.metric] == nil {
+            classValues[item.categoryID, default: [:]][item.metric] = item.value
         }
-        let counts = Dictionary(record.classCounts.map { ($0.categoryID, $0) }, uniquingKeysWith: { first, _ in first })
+        let counts = Dictionary(result.classCounts.map { ($0.categoryID, $0) }, uniquingKeysWith: { first, _ in first })
         let width = design.classMetrics.count
         for (k, category) in design.categoryIDs.enumerated() {
-            for (m, metric) in design.classMetrics.enumerated() {
-                guard let label = metric.label else { continue }
+            for (m, estimate) in design.classMetrics.enumerated() {
                 let got = values[design.summary.count + k * width + m]
-                let name = "\(label.metric)[\(category)]"
+                let name = "\(estimate.metric)[\(category)]"
                 let expected: Double??
-                switch metric.statistic {
+                switch estimate.statistic {
                 case .truePositives: expected = counts[category].map { Double($0.truePositives) }
                 case .falsePositives: expected = counts[category].map { Double($0.falsePositives) }
                 case .falseNegatives: expected = counts[category].map { Double($0.falseNegatives) }
-                case .averagePrecision, .recall: expected = classValues[category]?[label]
+                case .averagePrecision, .averageRecall: expected = classValues[category]?[estimate.metric]
                 }
                 guard let expected else {
                     throw BootstrapInconsistency(run: run, metric: name, evaluation: nil, bootstrap: got)
@@ -196,7 +194,7 @@ extension BootstrapService {
     ) throws -> (threshold: Double, images: [ImageCountsChange]) {
         let pair = try matched(runA: runA, runB: runB, request: request)
         let design = pair.design
-        let thresholds = pair.settings.iouThresholds
+        let thresholds = pair.parameters.iouThresholds
         // The cell and threshold the evaluation counts TP / FP / FN at.
         let counting = design.classMetrics.first { $0.statistic == .truePositives }
         let t = counting?.thresholds.first ?? 0

@@ -8,6 +8,8 @@ public struct EvaluationOutcome: Sendable {
     public var dataset: StoredDataset
     /// True when an identical stored evaluation was returned instead of recomputing.
     public var wasReused: Bool
+    /// The parameters evaluated (their canonical JSON is `evaluation.parameters`).
+    public var parameters: EvaluationParameters
     /// The dataset's categories, for names.
     public var categories: [CategoryRecord]
     /// Wall time of loading inputs, computing and storing (zero when reused).
@@ -80,19 +82,25 @@ public struct EvaluationService {
             throw EvaluationError.protocolNeedsVisDrone(dataset: dataset.name, format: dataset.format.rawValue)
         }
         let categories = try DatasetStore(database).categories(datasetID: dataset.id)
-        let settings = try ProtocolSettings(request: request, categories: categories)
-        let parameters = settings.canonicalJSON
+        let parameters = try EvaluationParameters(request: request, categories: categories)
+        let parametersJSON = parameters.canonicalJSON
         let store = EvaluationStore(database)
         let existing = try store.find(
-            runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters)
+            runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parametersJSON)
         if let existing, !force, existing.datasetSHA256 == dataset.sha256, existing.runSHA256 == run.sha256 {
             return EvaluationOutcome(
-                evaluation: existing, run: run, dataset: dataset, wasReused: true, categories: categories)
+                evaluation: existing, run: run, dataset: dataset, wasReused: true, parameters: parameters,
+                categories: categories)
         }
         var clock = PhaseClock()
-        let (groundTruth, detections, context) = try prepare(run: run, dataset: dataset, settings: settings)
+        let inputs = try prepare(run: run, dataset: dataset, parameters: parameters)
         clock.lap("load")
-        let record = ProtocolRunner.run(groundTruth, detections, context: context)
+        let computeStart = ContinuousClock.now
+        let result = Evaluation.evaluate(
+            inputs.groundTruth, inputs.detections, parameters: parameters.protocolParameters)
+        let record = EvaluationRecord(
+            result: result, parameters: parameters, rows: inputs.rows, detectionImages: inputs.detections.image,
+            durationMilliseconds: (ContinuousClock.now - computeStart).milliseconds)
         clock.lap("compute")
         try beforeStoring?()
         let (evaluationID, reused) = try database.transaction { () throws -> (Int64, Bool) in
@@ -103,7 +111,7 @@ public struct EvaluationService {
             else { throw StoreError.runChanged(name: runName) }
             // Another process may have stored this evaluation meanwhile.
             if let stored = try store.find(
-                runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters)
+                runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parametersJSON)
             {
                 if stored.id != existing?.id && stored.runSHA256 == run.sha256 && stored.datasetSHA256 == dataset.sha256
                 {
@@ -118,33 +126,35 @@ public struct EvaluationService {
         clock.lap("store")
         guard
             let stored = try store.find(
-                runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parameters),
+                runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parametersJSON),
             stored.id == evaluationID
         else { throw StoreError.runChanged(name: runName) }
         var outcome = EvaluationOutcome(
-            evaluation: stored, run: run, dataset: dataset, wasReused: reused, categories: categories)
+            evaluation: stored, run: run, dataset: dataset, wasReused: reused, parameters: parameters,
+            categories: categories)
         outcome.timings = clock.phases
         return outcome
     }
 
-    /// Loads a run's evaluation inputs with `settings`' image, class and score filters applied.
-    func prepare(run: StoredRun, dataset: StoredDataset, settings: ProtocolSettings) throws -> (
-        EvalGroundTruth, EvalDetections, ProtocolContext
-    ) {
+    /// Loads a run's evaluation inputs with `parameters`' image, class and score filters applied.
+    func prepare(run: StoredRun, dataset: StoredDataset, parameters: EvaluationParameters) throws
+        -> PreparedInputs
+    {
         let inputs = try EvaluationInputLoader(database).inputs(datasetID: dataset.id, runID: run.id)
         var (groundTruth, imageRowIDs, boxRowIDs) = (inputs.groundTruth, inputs.imageRowIDs, inputs.boxRowIDs)
         var (detections, seq) = (inputs.detections, inputs.seq)
-        if let filter = settings.imagesWhere {
+        if let filter = parameters.imagesWhere {
             let keep = try selectedImages(datasetID: dataset.id, filter: filter, imageRowIDs: imageRowIDs)
             (groundTruth, boxRowIDs, detections, seq) = InputSelection.keepImages(
                 keep, groundTruth, boxRowIDs, detections, seq)
             imageRowIDs = zip(imageRowIDs, keep).filter(\.1).map(\.0)
         }
         (groundTruth, boxRowIDs, detections, seq) = InputSelection.filter(
-            groundTruth, boxRowIDs, detections, seq, categories: settings.categoryIDs,
-            scoreThreshold: settings.scoreThreshold)
-        let context = ProtocolContext(imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, seq: seq, settings: settings)
-        return (groundTruth, detections, context)
+            groundTruth, boxRowIDs, detections, seq, categories: parameters.categoryIDs,
+            scoreThreshold: parameters.scoreThreshold)
+        return PreparedInputs(
+            groundTruth: groundTruth, detections: detections,
+            rows: InputRows(imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, seq: seq))
     }
 
     private func selectedImages(datasetID: Int64, filter: String, imageRowIDs: [Int64]) throws -> [Bool] {
@@ -160,5 +170,19 @@ public struct EvaluationService {
         let selected = Set(try statement.fetchAll([.integer(datasetID)]).compactMap { $0[0].int64 })
         if selected.isEmpty { throw EvaluationError.emptySelection("--images-where \"\(filter)\"") }
         return imageRowIDs.map { selected.contains($0) }
+    }
+}
+
+/// A run's evaluation inputs after the filters, with the store rows they came from.
+struct PreparedInputs {
+    var groundTruth: EvalGroundTruth
+    var detections: EvalDetections
+    var rows: InputRows
+}
+
+extension Duration {
+    /// The duration in milliseconds.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) * 1e-15
     }
 }

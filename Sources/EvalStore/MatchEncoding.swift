@@ -1,4 +1,5 @@
 import Dispatch
+import EvalKit
 
 /// Stores an evaluation's per-detection matches compactly: one `image_matches` row per image with a JSON
 /// array holding one `[seq, tp_mask, ignored_mask, gt_50, iou_50, gt_75, iou_75]` entry per detection (in
@@ -8,8 +9,13 @@ import Dispatch
 /// 500k detections make 5k rows instead of 500k: a fraction of SQLite's per-row cost, and the text is
 /// built on all cores.
 enum MatchEncoding {
-    /// Inserts the rows of `matches` for evaluation `evaluationID`, inside the caller's transaction.
-    static func insert(_ matches: EvaluationRecord.Matches, evaluationID: Int64, database: Database) throws {
+    /// Inserts the rows of `outcomes` (detection `i` is `rows.seq[i]` on image `detectionImages[i]`) for evaluation
+    /// `evaluationID`, inside the caller's transaction.
+    static func insert(
+        _ outcomes: EvaluationResult.DetectionOutcomes, rows: InputRows, detectionImages: [Int32],
+        evaluationID: Int64, database: Database
+    ) throws {
+        let matches = Matches(outcomes: outcomes, rows: rows, image: detectionImages)
         let byImage = detectionsByImage(matches)
         let imageCount = matches.imageRowIDs.count
         let chunkCount = max(1, min(imageCount, 16))
@@ -38,7 +44,7 @@ enum MatchEncoding {
     }
 
     /// Detection indexes grouped by image, `seq` order kept within an image (a counting sort).
-    private static func detectionsByImage(_ matches: EvaluationRecord.Matches) -> (start: [Int], order: [Int32]) {
+    private static func detectionsByImage(_ matches: Matches) -> (start: [Int], order: [Int32]) {
         var start = [Int](repeating: 0, count: matches.imageRowIDs.count + 1)
         for image in matches.image { start[Int(image) + 1] += 1 }
         for k in 0..<matches.imageRowIDs.count { start[k + 1] += start[k] }
@@ -53,7 +59,7 @@ enum MatchEncoding {
 
     /// The JSON text of the images in `images` that have detections.
     private static func encode(
-        _ m: EvaluationRecord.Matches, images: Range<Int>, byImage: (start: [Int], order: [Int32])
+        _ m: Matches, images: Range<Int>, byImage: (start: [Int], order: [Int32])
     ) -> EncodedChunk {
         var out = EncodedChunk()
         out.text.bytes.reserveCapacity((byImage.start[images.upperBound] - byImage.start[images.lowerBound]) * 48)
@@ -69,10 +75,10 @@ enum MatchEncoding {
                 out.text.integer(m.truePositiveMask[i])
                 out.text.append(",")
                 out.text.integer(m.ignoredMask[i])
-                if m.groundTruth50[i] != 0 || m.groundTruth75[i] != 0 {
-                    out.text.match(m.groundTruth50[i], m.iou50[i])
-                }
-                if m.groundTruth75[i] != 0 { out.text.match(m.groundTruth75[i], m.iou75[i]) }
+                let box50 = m.groundTruthRowID(m.matched50[i])
+                let box75 = m.groundTruthRowID(m.matched75[i])
+                if box50 != 0 || box75 != 0 { out.text.match(box50, m.iou50[i]) }
+                if box75 != 0 { out.text.match(box75, m.iou75[i]) }
                 out.text.append("]")
             }
             out.text.append("]")
@@ -80,6 +86,39 @@ enum MatchEncoding {
         }
         return out
     }
+}
+
+/// Per-detection outcomes with the store rows they refer to.
+private struct Matches: Sendable {
+    var seq: [Int64]
+    var image: [Int32]
+    var imageRowIDs: [Int64]
+    var boxRowIDs: [Int64]
+    var truePositiveMask: [Int64]
+    var ignoredMask: [Int64]
+    var matched50: [Int32]
+    var iou50: [Double]
+    var matched75: [Int32]
+    var iou75: [Double]
+
+    init(outcomes: EvaluationResult.DetectionOutcomes, rows: InputRows, image: [Int32]) {
+        seq = rows.seq
+        self.image = image
+        imageRowIDs = rows.imageRowIDs
+        boxRowIDs = rows.boxRowIDs
+        truePositiveMask = outcomes.truePositiveMask
+        ignoredMask = outcomes.ignoredMask
+        matched50 = outcomes.matched50
+        iou50 = outcomes.iou50
+        matched75 = outcomes.matched75
+        iou75 = outcomes.iou75
+    }
+
+    var count: Int { seq.count }
+
+    /// `gt_boxes.id` of a matched box index, 0 for none (row ids start at 1).
+    @inline(__always)
+    func groundTruthRowID(_ box: Int32) -> Int64 { box >= 0 ? boxRowIDs[Int(box)] : 0 }
 }
 
 /// The encoded rows of a range of images: `text.bytes[ends[r] ..< ends[r + 1]]` is the text of `images[r]`.

@@ -24,6 +24,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case writeNotAllowed
     /// A name is empty or unusable.
     case invalidName(String, reason: String)
+    /// A stored evaluation holds a metric this evaldb does not report under its parameters.
+    case unknownMetric(String, evaluationID: Int64)
 
     public var description: String {
         switch self {
@@ -57,6 +59,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the statement writes to the database; evaldb sql is read-only unless you pass --write"
         case .invalidName(let name, let reason):
             return "invalid name '\(name)': \(reason)"
+        case .unknownMetric(let name, let evaluationID):
+            return
+                "evaluation \(evaluationID) holds a metric '\(name)' this evaldb does not know (written by another version?); evaluate the run again with --force"
         }
     }
 

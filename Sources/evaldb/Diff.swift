@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvalKit
 import EvalStore
 
 extension DiffSort: ExpressibleByArgument {}
@@ -134,7 +135,8 @@ struct Diff: ParsableCommand {
 
     private func chosenMetrics(_ report: DiffReport) throws -> [String] {
         guard let metrics else {
-            return ["AP", "AP50"].filter { report.classMetricNames.contains($0) }
+            let defaults = [Metric(.coco, .averagePrecision), Metric(.coco, .averagePrecision, iou: 0.5)]
+            return defaults.compactMap(\.classKey).filter { report.classMetricNames.contains($0) }
         }
         let names = metrics.split(separator: ",").map { String($0.filter { $0 != " " }) }
         for name in names where !report.classMetricNames.contains(name) {
@@ -237,9 +239,9 @@ struct DiffGate {
             value = found
             label = "\(metric)[\(row.name)]"
         } else {
-            guard let found = report.metrics.first(where: { $0.name == metric })?.value else {
+            guard let found = report.metrics.first(where: { $0.metric.summaryName == metric })?.value else {
                 throw ValidationError(
-                    "--fail-if-worse: no summary metric '\(metric)'; available: \(report.metrics.map(\.name).joined(separator: ", ")) (per class: METRIC[CLASS])"
+                    "--fail-if-worse: no summary metric '\(metric)'; available: \(report.metrics.map(\.metric.summaryName).joined(separator: ", ")) (per class: METRIC[CLASS])"
                 )
             }
             value = found

@@ -1,3 +1,4 @@
+import EvalKit
 import ArgumentParser
 import EvalFormats
 import EvalStore

@@ -45,7 +45,7 @@ struct ProtocolOptions: ParsableArguments {
 struct OptionValueError: Error, CustomStringConvertible {
     var description: String
 
-    init(_ error: SettingsError) { description = "expected \(error.expected)" }
+    init(_ error: ParameterError) { description = "expected \(error.expected)" }
 }
 
 /// `--iou 0.5:0.95:0.05` or `--iou 0.5,0.75`.
@@ -60,7 +60,7 @@ struct IoUThresholdsArgument: ExpressibleByArgument {
     private init(values: [Double]) { self.values = values }
 
     static func parse(_ text: String) throws -> Self {
-        do { return Self(values: try SettingsSyntax.iouThresholds(text)) } catch { throw OptionValueError(error) }
+        do { return Self(values: try ParameterSyntax.iouThresholds(text)) } catch { throw OptionValueError(error) }
     }
 }
 
@@ -76,7 +76,7 @@ struct MaxDetectionsArgument: ExpressibleByArgument {
     private init(values: [Int]) { self.values = values }
 
     static func parse(_ text: String) throws -> Self {
-        do { return Self(values: try SettingsSyntax.maxDetections(text)) } catch { throw OptionValueError(error) }
+        do { return Self(values: try ParameterSyntax.maxDetections(text)) } catch { throw OptionValueError(error) }
     }
 }
 
@@ -92,6 +92,6 @@ struct AreaRangesArgument: ExpressibleByArgument {
     private init(values: [AreaRange]) { self.values = values }
 
     static func parse(_ text: String) throws -> Self {
-        do { return Self(values: try SettingsSyntax.areaRanges(text)) } catch { throw OptionValueError(error) }
+        do { return Self(values: try ParameterSyntax.areaRanges(text)) } catch { throw OptionValueError(error) }
     }
 }

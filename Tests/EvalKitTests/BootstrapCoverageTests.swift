@@ -190,17 +190,18 @@ import Testing
                 design: design)
             let changes = PairedBootstrap(design: design).changes(
                 runA, runB, replicates: replicates, seed: UInt64(d))
-            func summary(_ name: String) throws -> Int { try #require(design.summary.firstIndex { $0.name == name }) }
-            func perClass(_ k: Int, _ label: ClassMetricLabel) throws -> Int {
-                let m = try #require(design.classMetrics.firstIndex { $0.label == label })
+            func summary(_ name: String) throws -> Int {
+                try #require(design.summary.firstIndex { $0.metric.summaryName == name })
+            }
+            func perClass(_ k: Int, _ metric: Metric) throws -> Int {
+                let m = try #require(design.classMetrics.firstIndex { $0.metric == metric })
                 return design.summary.count + k * design.classMetrics.count + m
             }
+            let classAP = Metric(.coco, .averagePrecision, maxDetections: 100)
             let columns = [
                 try summary("AP"), try summary("AR100"),
-                try perClass(0, ClassMetricLabel(metric: "AP", iou: nil, area: "all", maxDetections: 100)),
-                try perClass(0, ClassMetricLabel(metric: "TP", iou: 0.5, area: "all", maxDetections: nil)),
-                try perClass(1, ClassMetricLabel(metric: "AP", iou: nil, area: "all", maxDetections: 100)),
-                try perClass(1, ClassMetricLabel(metric: "AR", iou: nil, area: "all", maxDetections: 100)),
+                try perClass(0, classAP), try perClass(0, Metric(.coco, .truePositives, iou: 0.5)),
+                try perClass(1, classAP), try perClass(1, Metric(.coco, .averageRecall, maxDetections: 100)),
             ]
             for (index, column) in columns.enumerated() {
                 let interval = try #require(percentileInterval(changes.column(column)))

@@ -35,9 +35,9 @@ import Testing
         )
     }
 
-    /// Column of the per-class metric `name` of class 0.
-    static func classColumn(_ design: BootstrapDesign, _ name: String) throws -> Int {
-        design.summary.count + (try #require(design.classMetrics.firstIndex { $0.name == name }))
+    /// Column of the per-class metric with key `key` (AP, TP, FN, ...) of class 0.
+    static func classColumn(_ design: BootstrapDesign, _ key: String) throws -> Int {
+        design.summary.count + (try #require(design.classMetrics.firstIndex { $0.metric.classKey == key }))
     }
 
     /// B loses one true positive: in every replicate the TP change is minus the weight of image 0, whose

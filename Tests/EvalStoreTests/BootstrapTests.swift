@@ -94,13 +94,6 @@ import Testing
         return Case(groundTruth: gt, detections: dt)
     }
 
-    static func context(_ c: Case, _ settings: ProtocolSettings) -> ProtocolContext {
-        ProtocolContext(
-            imageRowIDs: (0..<Int64(c.groundTruth.imageCount)).map { $0 + 1 },
-            boxRowIDs: (0..<Int64(c.groundTruth.count)).map { $0 + 1 },
-            seq: (0..<Int64(c.detections.count)).map { $0 }, settings: settings)
-    }
-
     /// Requests that exercise every part of the design: the defaults of each protocol, and COCO / VisDrone with
     /// other thresholds, max-detections values (AP at a smaller value than the last), area ranges, class-agnostic.
     static let requests: [EvaluationRequest] = [
@@ -124,10 +117,11 @@ import Testing
     func weightsEqualRepeatedImages(requestIndex: Int, seed: UInt64) throws {
         let original = Self.randomCase(seed: seed, images: 14)
         let categories = [1, 2, 3].map { CategoryRecord(id: Int64($0), name: "c\($0)") }
-        let settings = try ProtocolSettings(request: Self.requests[requestIndex], categories: categories)
-        let design = ProtocolRunner.bootstrapDesign(original.groundTruth, settings: settings)
-        let (_, run) = ProtocolRunner.runResampled(
-            original.groundTruth, original.detections, context: Self.context(original, settings), design: design)
+        let parameters = try EvaluationParameters(request: Self.requests[requestIndex], categories: categories)
+            .protocolParameters
+        let design = Evaluation.bootstrapDesign(original.groundTruth, parameters: parameters)
+        let (_, run) = Evaluation.evaluateResampled(
+            original.groundTruth, original.detections, parameters: parameters, design: design)
         let bootstrap = PairedBootstrap(design: design)
         var random = SplitMix64(seed: seed * 1000)
         for _ in 0..<4 {
@@ -135,8 +129,7 @@ import Testing
             for _ in weights.indices { weights[Int(random.next(below: UInt64(weights.count)))] += 1 }
             let weighted = bootstrap.values(run, weights: weights)
             let copy = Self.repeated(original, weights: weights)
-            let copyRecord = ProtocolRunner.run(
-                copy.groundTruth, copy.detections, context: Self.context(copy, settings))
+            let copyRecord = Evaluation.evaluate(copy.groundTruth, copy.detections, parameters: parameters)
             // The repeated dataset evaluated from scratch is what the weights must reproduce: every summary metric
             // (APs, AR1, ... included) and every per-class value the design has.
             let compared = try BootstrapCheck.verify(weighted, design: design, against: copyRecord, run: "repeated")
@@ -148,11 +141,11 @@ import Testing
     @Test func identicalRunsGiveZeroIntervalsAndSeedsRepeat() throws {
         let c = Self.randomCase(seed: 9, images: 20)
         let categories = [1, 2, 3].map { CategoryRecord(id: Int64($0), name: "c\($0)") }
-        let settings = try ProtocolSettings(
-            request: EvaluationRequest(evaluationProtocol: .coco), categories: categories)
-        let design = ProtocolRunner.bootstrapDesign(c.groundTruth, settings: settings)
-        let (_, run) = ProtocolRunner.runResampled(
-            c.groundTruth, c.detections, context: Self.context(c, settings), design: design)
+        let parameters = try EvaluationParameters(
+            request: EvaluationRequest(evaluationProtocol: .coco), categories: categories
+        ).protocolParameters
+        let design = Evaluation.bootstrapDesign(c.groundTruth, parameters: parameters)
+        let (_, run) = Evaluation.evaluateResampled(c.groundTruth, c.detections, parameters: parameters, design: design)
         let bootstrap = PairedBootstrap(design: design)
         let changes = bootstrap.changes(run, run, replicates: 50, seed: 4)
         let rows = (0..<50).map(changes.row)

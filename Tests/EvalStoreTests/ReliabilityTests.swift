@@ -75,8 +75,9 @@ import Testing
         #expect(outcome.evaluation.runSHA256 == current.sha256)
         // The stored numbers are the new content's: evaluated again from scratch, they agree.
         let fresh = try EvaluationService(db).evaluate(runName: "r", request: Self.coco, force: true)
-        let stored = try EvaluationStore(db).metrics(evaluationID: outcome.evaluation.id)
-        let again = try EvaluationStore(db).metrics(evaluationID: fresh.evaluation.id)
+        let stored = try EvaluationStore(db).summary(
+            evaluationID: outcome.evaluation.id, parameters: outcome.parameters)
+        let again = try EvaluationStore(db).summary(evaluationID: fresh.evaluation.id, parameters: fresh.parameters)
         #expect(stored.map(\.value) == again.map(\.value))
         #expect(try db.fetchValue("SELECT count(*) FROM evaluations").int == 1)
     }
@@ -214,7 +215,7 @@ import Testing
         }
         // An empty file is no store for a reader or a writer, and stays empty; an importer may make it one.
         let empty = scratch.path("empty.sqlite")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         for mode in [StoreConnection.Mode.write, .readOnly] {
             #expect(throws: StoreError.emptyStore(path: empty)) {
                 _ = try StoreConnection.open(path: empty, mode: mode)

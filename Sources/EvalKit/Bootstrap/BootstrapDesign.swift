@@ -102,37 +102,22 @@ public struct BootstrapDesign: Sendable {
         }
     }
 
-    /// What a metric computes per class.
-    public enum Statistic: Sendable, Equatable {
-        /// AP averaged over `thresholds`.
-        case averagePrecision
-        /// Recall averaged over `thresholds`.
-        case recall
-        /// Counts at the first of `thresholds`; defined even without positives.
-        case truePositives, falsePositives, falseNegatives
-    }
-
-    /// A summary metric (the mean over the classes and sources where it is defined, weighted as the protocol
-    /// weights classes) or a per-class metric (one source).
-    public struct Metric: Sendable, Equatable {
-        /// The summary metric's name as the evaluation reports it (`AP`, `APs`, `AR10`, `mAP`, ...), or for a
-        /// per-class metric the record it corresponds to.
-        public var name: String
-        public var statistic: Statistic
+    /// A value the bootstrap estimates: a summary metric (the mean over the classes and sources where it is defined,
+    /// weighted as the protocol weights classes) or a per-class metric (one source), averaged over `thresholds`
+    /// (counts: taken at the first).
+    public struct Estimate: Sendable, Equatable {
+        /// The metric, as the evaluation reports it.
+        public var metric: Metric
         public var thresholds: [Int]
         public var sources: [Source]
-        /// Per-class metrics: how the evaluation record labels the value.
-        public var label: ClassMetricLabel?
 
-        public init(
-            name: String, statistic: Statistic, thresholds: [Int], sources: [Source], label: ClassMetricLabel? = nil
-        ) {
-            self.name = name
-            self.statistic = statistic
+        public init(_ metric: Metric, thresholds: [Int], sources: [Source]) {
+            self.metric = metric
             self.thresholds = thresholds
             self.sources = sources
-            self.label = label
         }
+
+        public var statistic: Metric.Statistic { metric.statistic }
     }
 
     public var rule: AveragePrecisionRule
@@ -143,12 +128,12 @@ public struct BootstrapDesign: Sendable {
     /// The positives of each cell kind (COCO: per area range).
     public var positiveSets: [ImagePositives]
     public var cells: [Cell]
-    public var summary: [Metric]
-    public var classMetrics: [Metric]
+    public var summary: [Estimate]
+    public var classMetrics: [Estimate]
 
     public init(
         rule: AveragePrecisionRule, weighting: ClassWeighting, thresholdCount: Int, categoryIDs: [Int64],
-        positiveSets: [ImagePositives], cells: [Cell], summary: [Metric], classMetrics: [Metric]
+        positiveSets: [ImagePositives], cells: [Cell], summary: [Estimate], classMetrics: [Estimate]
     ) {
         precondition(thresholdCount <= 64, "the bootstrap supports at most 64 IoU thresholds")
         precondition(
@@ -173,20 +158,4 @@ public struct BootstrapDesign: Sendable {
     /// Values per replicate: the summary metrics, then every class's metrics (`classMetrics` order, class by
     /// class).
     public var width: Int { summary.count + classCount * classMetrics.count }
-}
-
-/// How an evaluation record labels a per-class value: metric (`AP`, `AR`, `TP`, `FP`, `FN`), IoU threshold (nil:
-/// averaged over the thresholds), area range label and max-detections value.
-public struct ClassMetricLabel: Sendable, Hashable {
-    public var metric: String
-    public var iou: Double?
-    public var area: String
-    public var maxDetections: Int?
-
-    public init(metric: String, iou: Double?, area: String, maxDetections: Int?) {
-        self.metric = metric
-        self.iou = iou
-        self.area = area
-        self.maxDetections = maxDetections
-    }
 }

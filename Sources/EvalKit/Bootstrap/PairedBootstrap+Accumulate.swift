@@ -216,7 +216,7 @@ extension PairedBootstrap {
             let entry = design.cells[cell].positiveSet * K + k
             return design.weighting == .equal ? workspace.positives[entry] > 0 : workspace.holding[entry] > 0
         }
-        func value(_ metric: BootstrapDesign.Metric, _ source: BootstrapDesign.Source, _ k: Int) -> Double {
+        func value(_ metric: BootstrapDesign.Estimate, _ source: BootstrapDesign.Source, _ k: Int) -> Double {
             let cell = source.cell
             let cellSlot = (cell * K + k) * T
             switch metric.statistic {
@@ -229,7 +229,7 @@ extension PairedBootstrap {
                 default:
                     return Double(workspace.positives[design.cells[cell].positiveSet * K + k] - tp)
                 }
-            case .averagePrecision, .recall:
+            case .averagePrecision, .averageRecall:
                 guard isDefined(k, cell: cell), !metric.thresholds.isEmpty else { return .nan }
                 let base: UnsafeMutablePointer<Double>
                 if metric.statistic == .averagePrecision {

@@ -24,63 +24,35 @@ public enum CocoBootstrap {
         let all = Array(thresholds.indices)
         let last = parameters.maxDetections.count - 1
 
-        var summary: [BootstrapDesign.Metric] = []
-        var seen = Set<String>()
-        let names = CocoParameters.statNames(maxDetections: parameters.maxDetections)
-        for (name, selection) in zip(names, parameters.summarySelections()) where seen.insert(name).inserted {
-            guard let selection else { continue }
+        var summary: [BootstrapDesign.Estimate] = []
+        let selections = parameters.summarySelections()
+        for (metric, stat) in parameters.summaryStats {
+            guard let selection = selections[stat] else { continue }
             let sources = zip(selection.areas, selection.maxDetections).map { a, m in
                 selection.isPrecision ? builder.precision(area: a, m: m) : builder.recall(area: a, m: m)
             }
-            summary.append(
-                .init(
-                    name: name, statistic: selection.isPrecision ? .averagePrecision : .recall,
-                    thresholds: selection.thresholds, sources: sources))
+            summary.append(.init(metric, thresholds: selection.thresholds, sources: sources))
         }
 
-        // Per class, the values the evaluation record stores and `evaldb diff` shows.
-        var classMetrics: [BootstrapDesign.Metric] = []
-        let lastValue = parameters.maxDetections[last]
-        for (a, range) in parameters.areaRanges.enumerated() {
-            classMetrics.append(
-                .init(
-                    name: "AP", statistic: .averagePrecision, thresholds: all,
-                    sources: [builder.precision(area: a, m: last)],
-                    label: ClassMetricLabel(metric: "AP", iou: nil, area: range.name, maxDetections: lastValue)))
+        // Per class, the values the evaluation reports under a key (and so `evaldb diff` shows), then the counts.
+        let protocolParameters = ProtocolParameters.coco(parameters)
+        var classMetrics: [BootstrapDesign.Estimate] = []
+        for metric in protocolParameters.classMetrics where metric.classKey != nil {
+            let a = parameters.areaRanges.firstIndex { $0.name == metric.area } ?? 0
+            switch metric.statistic {
+            case .averagePrecision:
+                let t = metric.iou.flatMap { thresholds.firstIndex(of: $0) }
+                classMetrics.append(
+                    .init(metric, thresholds: t.map { [$0] } ?? all, sources: [builder.precision(area: a, m: last)]))
+            default:
+                let m = metric.maxDetections.flatMap { parameters.maxDetections.firstIndex(of: $0) } ?? last
+                classMetrics.append(.init(metric, thresholds: all, sources: [builder.recall(area: a, m: m)]))
+            }
         }
-        if !parameters.areaRanges.isEmpty {
-            for iou in [0.5, 0.75] {
-                guard let t = thresholds.firstIndex(of: iou) else { continue }
-                classMetrics.append(
-                    .init(
-                        name: "AP", statistic: .averagePrecision, thresholds: [t],
-                        sources: [builder.precision(area: 0, m: last)],
-                        label: ClassMetricLabel(metric: "AP", iou: iou, area: "all", maxDetections: lastValue)))
-            }
-            for (m, value) in parameters.maxDetections.enumerated() {
-                classMetrics.append(
-                    .init(
-                        name: "AR", statistic: .recall, thresholds: all, sources: [builder.recall(area: 0, m: m)],
-                        label: ClassMetricLabel(metric: "AR", iou: nil, area: "all", maxDetections: value)))
-            }
-            for (a, range) in parameters.areaRanges.enumerated() where a > 0 {
-                classMetrics.append(
-                    .init(
-                        name: "AR", statistic: .recall, thresholds: all, sources: [builder.recall(area: a, m: last)],
-                        label: ClassMetricLabel(metric: "AR", iou: nil, area: range.name, maxDetections: lastValue)))
-            }
-            let counting = thresholds.firstIndex(of: 0.5) ?? 0
-            if !thresholds.isEmpty {
-                let source = builder.precision(area: 0, m: last)
-                for (name, statistic) in [
-                    ("TP", BootstrapDesign.Statistic.truePositives), ("FP", .falsePositives), ("FN", .falseNegatives),
-                ] {
-                    classMetrics.append(
-                        .init(
-                            name: name, statistic: statistic, thresholds: [counting], sources: [source],
-                            label: ClassMetricLabel(
-                                metric: name, iou: thresholds[counting], area: "all", maxDetections: nil)))
-                }
+        if let counting = protocolParameters.countingThreshold.flatMap({ thresholds.firstIndex(of: $0) }) {
+            let source = builder.precision(area: 0, m: last)
+            for metric in protocolParameters.countMetrics {
+                classMetrics.append(.init(metric, thresholds: [counting], sources: [source]))
             }
         }
         return BootstrapDesign(

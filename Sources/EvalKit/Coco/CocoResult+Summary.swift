@@ -10,15 +10,6 @@ public struct CocoSummarySelection: Sendable, Equatable {
 }
 
 extension CocoParameters {
-    /// The names of pycocotools' 12 stats in order; the AR names follow `maxDetections` (sorted ascending).
-    public static func statNames(maxDetections: [Int]) -> [String] {
-        let last = maxDetections.last ?? 100
-        let m0 = maxDetections.count > 0 ? maxDetections[0] : last
-        let m1 = maxDetections.count > 1 ? maxDetections[1] : last
-        let m2 = maxDetections.count > 2 ? maxDetections[2] : last
-        return ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR\(m0)", "AR\(m1)", "AR\(m2)", "ARs", "ARm", "ARl"]
-    }
-
     /// What each of pycocotools' 12 `summarize()` stats selects, for these parameters with `maxDetections`
     /// sorted ascending (as the evaluator sorts them); nil where pycocotools gives -1 whatever the data (a
     /// max-detections value it asks for is missing, or labels that numpy cannot pair).

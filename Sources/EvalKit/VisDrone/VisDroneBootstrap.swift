@@ -21,40 +21,23 @@ public enum VisDroneBootstrap {
         let last = budgets.count - 1
         let cells = budgets.indices.map { BootstrapDesign.Cell(positiveSet: 0, computesPrecision: $0 == last) }
         let apSource = [BootstrapDesign.Source(cell: max(last, 0))]
-        func at(_ iou: Double) -> [Int] { thresholds.firstIndex(of: iou).map { [$0] } ?? [] }
-        var summary: [BootstrapDesign.Metric] = [
-            .init(name: "AP", statistic: .averagePrecision, thresholds: all, sources: apSource),
-            .init(name: "AP50", statistic: .averagePrecision, thresholds: at(0.5), sources: apSource),
-            .init(name: "AP75", statistic: .averagePrecision, thresholds: at(0.75), sources: apSource),
-        ]
-        var classMetrics: [BootstrapDesign.Metric] = [
-            .init(
-                name: "AP", statistic: .averagePrecision, thresholds: all, sources: apSource,
-                label: ClassMetricLabel(metric: "AP", iou: nil, area: "all", maxDetections: nil))
-        ]
-        for iou in [0.5, 0.75] where !at(iou).isEmpty {
-            classMetrics.append(
-                .init(
-                    name: "AP", statistic: .averagePrecision, thresholds: at(iou), sources: apSource,
-                    label: ClassMetricLabel(metric: "AP", iou: iou, area: "all", maxDetections: nil)))
+        let protocolParameters = ProtocolParameters.visdrone(parameters)
+        // AP at one threshold (or all), from the last budget's pass; AR from its budget's pass.
+        func estimate(_ metric: Metric) -> BootstrapDesign.Estimate {
+            switch metric.statistic {
+            case .averagePrecision:
+                let at = metric.iou.map { iou in thresholds.firstIndex(of: iou).map { [$0] } ?? [] } ?? all
+                return .init(metric, thresholds: at, sources: apSource)
+            default:
+                let b = metric.maxDetections.flatMap { budgets.firstIndex(of: $0) } ?? last
+                return .init(metric, thresholds: all, sources: [.init(cell: b)])
+            }
         }
-        for (b, budget) in budgets.enumerated() {
-            summary.append(.init(name: "AR\(budget)", statistic: .recall, thresholds: all, sources: [.init(cell: b)]))
-            classMetrics.append(
-                .init(
-                    name: "AR", statistic: .recall, thresholds: all, sources: [.init(cell: b)],
-                    label: ClassMetricLabel(metric: "AR", iou: nil, area: "all", maxDetections: budget)))
-        }
-        let counting = thresholds.firstIndex(of: 0.5) ?? 0
-        if !thresholds.isEmpty {
-            for (name, statistic) in [
-                ("TP", BootstrapDesign.Statistic.truePositives), ("FP", .falsePositives), ("FN", .falseNegatives),
-            ] {
-                classMetrics.append(
-                    .init(
-                        name: name, statistic: statistic, thresholds: [counting], sources: apSource,
-                        label: ClassMetricLabel(
-                            metric: name, iou: thresholds[counting], area: "all", maxDetections: nil)))
+        let summary = protocolParameters.summaryMetrics.map(estimate)
+        var classMetrics = protocolParameters.classMetrics.filter { $0.classKey != nil }.map(estimate)
+        if let counting = protocolParameters.countingThreshold.flatMap({ thresholds.firstIndex(of: $0) }) {
+            classMetrics += protocolParameters.countMetrics.map {
+                BootstrapDesign.Estimate($0, thresholds: [counting], sources: apSource)
             }
         }
         return BootstrapDesign(

@@ -10,19 +10,9 @@ public enum VocBootstrap {
             boxClass[box] = index[groundTruth.category[box]] ?? -1
         }
         let source = [BootstrapDesign.Source(cell: 0)]
-        var classMetrics: [BootstrapDesign.Metric] = [
-            .init(
-                name: "AP", statistic: .averagePrecision, thresholds: [0], sources: source,
-                label: ClassMetricLabel(metric: "AP", iou: nil, area: "all", maxDetections: nil))
-        ]
-        for (name, statistic) in [
-            ("TP", BootstrapDesign.Statistic.truePositives), ("FP", .falsePositives), ("FN", .falseNegatives),
-        ] {
-            classMetrics.append(
-                .init(
-                    name: name, statistic: statistic, thresholds: [0], sources: source,
-                    label: ClassMetricLabel(
-                        metric: name, iou: parameters.iouThreshold, area: "all", maxDetections: nil)))
+        let protocolParameters = ProtocolParameters.voc(parameters)
+        let classMetrics = (protocolParameters.classMetrics + protocolParameters.countMetrics).map {
+            BootstrapDesign.Estimate($0, thresholds: [0], sources: source)
         }
         return BootstrapDesign(
             rule: parameters.metric == .elevenPoint ? .elevenPoint : .allPoint, weighting: .equal, thresholdCount: 1,
@@ -31,7 +21,7 @@ public enum VocBootstrap {
                 ImagePositives(imageCount: groundTruth.imageCount, boxImage: groundTruth.image, boxClass: boxClass)
             ],
             cells: [.init(positiveSet: 0, computesPrecision: true)],
-            summary: [.init(name: "mAP", statistic: .averagePrecision, thresholds: [0], sources: source)],
+            summary: [.init(parameters.summaryMetric, thresholds: [0], sources: source)],
             classMetrics: classMetrics)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvalFormats
+import EvalKit
 import EvalStore
 
 /// Printing `evaldb diff` in every output format.
@@ -66,11 +67,12 @@ enum DiffRendering {
         var columns = ["Metric", report.a.run, report.b.run, "Change"]
         if let intervals = report.intervals { columns.append("\(ConfidenceLevel.percent(intervals.level)) CI") }
         let rows: [[ResultTable.Cell]] = report.metrics.map { metric, value in
+            let name = metric.summaryName
             var cells: [ResultTable.Cell] = [
-                .text(metric), number(format(value.a, metric: metric)), number(format(value.b, metric: metric)),
-                number(change(value, metric: metric)),
+                .text(name), number(format(value.a, metric: name)), number(format(value.b, metric: name)),
+                number(change(value, metric: name)),
             ]
-            if report.intervals != nil { cells.append(.text(interval(value, metric: metric))) }
+            if report.intervals != nil { cells.append(.text(interval(value, metric: name))) }
             return cells
         }
         return ResultTable(columns: columns, rows: rows)
@@ -107,10 +109,10 @@ enum DiffRendering {
         let columns = ["scope", "class_id", "class", "n_gt", "metric", "a", "b", "change", "ci_low", "ci_high"]
         func cell(_ value: Double?) -> ResultTable.Cell { value.map { .real($0) } ?? .null }
         var table = ResultTable(columns: columns, rows: [])
-        for (name, value) in report.metrics {
+        for (metric, value) in report.metrics {
             table.rows.append(
                 [
-                    .text("summary"), .null, .null, .null, .text(name), cell(value.a), cell(value.b),
+                    .text("summary"), .null, .null, .null, .text(metric.summaryName), cell(value.a), cell(value.b),
                     cell(value.change),
                     cell(value.low), cell(value.high),
                 ])
@@ -135,7 +137,7 @@ enum DiffRendering {
         func object(_ value: DiffReport.Value) -> String {
             "{\"a\": \(number(value.a)), \"b\": \(number(value.b)), \"change\": \(number(value.change)), \"ci_low\": \(number(value.low)), \"ci_high\": \(number(value.high))}"
         }
-        let summary = report.metrics.map { "    \(Renderer.jsonString($0.name)): \(object($0.value))" }
+        let summary = report.metrics.map { "    \(Renderer.jsonString($0.metric.summaryName)): \(object($0.value))" }
         let classes = report.rows(metrics: metrics, sort: sort, all: true).map { row -> String in
             var fields = [
                 "\"id\": \(row.id)", "\"name\": \(Renderer.jsonString(row.name))",
@@ -158,25 +160,20 @@ enum DiffRendering {
 
     /// The SQL that gives the per-class table from the views.
     static func sql(_ report: DiffReport, metrics: [String], evaluationA: Int64, evaluationB: Int64) -> String {
-        func expression(_ alias: String, _ metric: String) -> String {
-            switch metric {
-            case "TP": return "\(alias).tp"
-            case "FP": return "\(alias).fp"
-            case "FN": return "\(alias).fn"
-            case "n_det": return "\(alias).n_det"
-            case "AP": return "\(alias).AP"
-            default:
-                var condition = "metric = 'AP' AND iou = 0.5 AND area = 'all'"
-                if metric == "AP75" {
-                    condition = "metric = 'AP' AND iou = 0.75 AND area = 'all'"
-                } else if metric.hasPrefix("AP_") {
-                    condition = "metric = 'AP' AND iou IS NULL AND area = '\(metric.dropFirst(3))'"
-                } else if metric.hasPrefix("AR") {
-                    let parts = metric.dropFirst(2).split(separator: "_", maxSplits: 1)
-                    let area = parts.count > 1 ? String(parts[1]) : "all"
-                    condition =
-                        "metric = 'AR' AND iou IS NULL AND area = '\(area)' AND max_dets = \(parts.first ?? "100")"
-                }
+        func literal(_ value: Double?) -> String { value.map { " = \($0)" } ?? " IS NULL" }
+        func expression(_ alias: String, _ key: String) -> String {
+            if key == DiffReport.detectionCountKey { return "\(alias).n_det" }
+            guard let metric = report.classMetricsByKey[key] else { return "NULL" }
+            switch metric.statistic {
+            case .truePositives, .falsePositives, .falseNegatives:
+                return "\(alias).\(metric.statistic.rawValue.lowercased())"
+            case .averagePrecision where metric.iou == nil && metric.area == Metric.allAreas:
+                return "\(alias).AP"
+            case .averagePrecision, .averageRecall:
+                let area = metric.area.replacingOccurrences(of: "'", with: "''")
+                let maxDets = metric.maxDetections.map { " = \($0)" } ?? " IS NULL"
+                let condition =
+                    "metric = '\(metric.statistic.rawValue)' AND iou\(literal(metric.iou)) AND area = '\(area)' AND max_dets\(maxDets)"
                 return
                     "(SELECT value FROM class_ap c WHERE c.evaluation_id = \(alias).evaluation_id AND c.category_id = \(alias).category_id AND \(condition))"
             }

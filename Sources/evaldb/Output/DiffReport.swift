@@ -35,48 +35,58 @@ struct DiffReport {
 
     var a: EvaluationReport
     var b: EvaluationReport
-    var metrics: [(name: String, value: Value)]
+    /// The summary metrics of A, with B's values.
+    var metrics: [(metric: Metric, value: Value)]
     var classes: [ClassRow]
-    /// Per-class metric names available in this protocol, in display order.
+    /// Per-class keys available in this protocol, in display order: the values' (`Metric.classKey`), then the
+    /// counts.
     var classMetricNames: [String]
+    /// The metric behind each per-class key (the counts: at the counting threshold).
+    var classMetricsByKey: [String: Metric]
     var intervals: BootstrapIntervals?
 
-    /// Counts are better when lower for these.
-    static let lowerIsBetter: Set<String> = ["FP", "FN"]
-    static let countNames = ["TP", "FP", "FN", "n_det"]
+    /// The count keys: TP, FP, FN (lower is better for FP and FN), then the number of detections.
+    static let countStatistics: [Metric.Statistic] = [.truePositives, .falsePositives, .falseNegatives]
+    static let detectionCountKey = "n_det"
+    static let countNames = countStatistics.map(\.rawValue) + [detectionCountKey]
+    static let lowerIsBetter: Set<String> = [
+        Metric.Statistic.falsePositives.rawValue, Metric.Statistic.falseNegatives.rawValue,
+    ]
 
     init(a: EvaluationReport, b: EvaluationReport, intervals: BootstrapIntervals?) {
         self.a = a
         self.b = b
         self.intervals = intervals
-        let valuesB = Dictionary(b.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })
-        metrics = a.metrics.map { metric in
-            let interval = intervals?.summary[metric.name]
+        let valuesB = Dictionary(b.summary.map { ($0.metric, $0.value) }, uniquingKeysWith: { x, _ in x })
+        metrics = a.summary.map { item in
+            let interval = intervals?.summary[item.metric]
             return (
-                metric.name,
-                Value(a: metric.value, b: valuesB[metric.name] ?? nil, low: interval?.low, high: interval?.high)
+                item.metric,
+                Value(a: item.value, b: valuesB[item.metric] ?? nil, low: interval?.low, high: interval?.high)
             )
         }
         var names: [String] = []
+        var byKey: [String: Metric] = [:]
         for row in a.classes + b.classes {
-            for value in row.values where !names.contains(value.name) { names.append(value.name) }
+            for item in row.values {
+                guard let key = item.metric.classKey, byKey[key] == nil else { continue }
+                names.append(key)
+                byKey[key] = item.metric
+            }
         }
+        for metric in a.parameters.protocolParameters.countMetrics { byKey[metric.statistic.rawValue] = metric }
         classMetricNames = names + Self.countNames
+        classMetricsByKey = byKey
+        let rowsA = Dictionary(a.classes.map { ($0.id, $0) }, uniquingKeysWith: { x, _ in x })
         let rowsB = Dictionary(b.classes.map { ($0.id, $0) }, uniquingKeysWith: { x, _ in x })
         var ids = a.classes.map(\.id)
-        for row in b.classes where !ids.contains(row.id) { ids.append(row.id) }
-        let rowsA = Dictionary(a.classes.map { ($0.id, $0) }, uniquingKeysWith: { x, _ in x })
+        for row in b.classes where rowsA[row.id] == nil { ids.append(row.id) }
         classes = ids.map { id in
             let rowA = rowsA[id]
             let rowB = rowsB[id]
             var classIntervals: [String: BootstrapIntervals.Interval] = [:]
-            for (label, interval) in intervals?.classes[id] ?? [:] {
-                let key =
-                    Self.countNames.contains(label.metric)
-                    ? label.metric
-                    : EvaluationReport.key(
-                        metric: label.metric, iou: label.iou, area: label.area, maxDetections: label.maxDetections)
-                if let key, classIntervals[key] == nil { classIntervals[key] = interval }
+            for (metric, interval) in intervals?.classes[id] ?? [:] {
+                if let key = metric.classKey, classIntervals[key] == nil { classIntervals[key] = interval }
             }
             var values: [String: Value] = [:]
             for name in names + Self.countNames {
@@ -90,21 +100,22 @@ struct DiffReport {
         }
     }
 
-    static func value(_ row: EvaluationReport.ClassRow?, _ name: String) -> Double? {
+    /// A class's value under `key`: a per-class metric or a count.
+    static func value(_ row: EvaluationReport.ClassRow?, _ key: String) -> Double? {
         guard let row else { return nil }
-        switch name {
-        case "TP": return row.counts.map { Double($0.truePositives) }
-        case "FP": return row.counts.map { Double($0.falsePositives) }
-        case "FN": return row.counts.map { Double($0.falseNegatives) }
-        case "n_det": return row.counts.map { Double($0.detections) }
-        default: return row.values.first { $0.name == name }?.value ?? nil
+        switch key {
+        case Metric.Statistic.truePositives.rawValue: return row.counts.map { Double($0.truePositives) }
+        case Metric.Statistic.falsePositives.rawValue: return row.counts.map { Double($0.falsePositives) }
+        case Metric.Statistic.falseNegatives.rawValue: return row.counts.map { Double($0.falseNegatives) }
+        case detectionCountKey: return row.counts.map { Double($0.detections) }
+        default: return row.value(key)
         }
     }
 
     /// The class rows to show, sorted.
     func rows(metrics: [String], sort: DiffSort, all: Bool) -> [ClassRow] {
         let shown = all ? classes : classes.filter { row in metrics.contains { row.values[$0]?.isChanged ?? false } }
-        let key = metrics.first ?? "AP"
+        let key = metrics.first ?? Metric.Statistic.averagePrecision.rawValue
         return shown.sorted { x, y in
             switch sort {
             case .name:

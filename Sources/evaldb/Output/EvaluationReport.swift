@@ -1,4 +1,5 @@
 import EvalFormats
+import EvalKit
 import EvalStore
 
 #if canImport(Glibc)
@@ -12,84 +13,47 @@ struct EvaluationReport {
     struct ClassRow {
         var id: Int64
         var name: String
-        /// Metric name (AP, AP50, AP75, AP_small, AR100, ...) and value, in print order.
-        var values: [(name: String, value: Double?)]
-        var counts: EvaluationRecord.ClassCounts?
+        /// The per-class values that have a key (`Metric.classKey`: AP, AP50, AP_small, AR100, ...), in print
+        /// order.
+        var values: [(metric: Metric, value: Double?)]
+        var counts: EvaluationResult.ClassCounts?
+
+        /// The value under `key`, nil when undefined or absent.
+        func value(_ key: String) -> Double? { values.first { $0.metric.classKey == key }?.value ?? nil }
     }
 
     var run: String
     var dataset: String
-    var protocolName: String
+    var parameters: EvaluationParameters
+    /// The stored parameters' JSON.
     var parametersJSON: String
-    var metrics: [EvaluationRecord.Metric]
+    var summary: [EvaluationResult.SummaryValue]
     var classes: [ClassRow]
-    var settings: ProtocolSettingsSummary
+
+    var protocolName: String { parameters.evaluationProtocol.rawValue }
 
     init(outcome: EvaluationOutcome, database: Database) throws {
         let store = EvaluationStore(database)
         let id = outcome.evaluation.id
         run = outcome.run.name
         dataset = outcome.dataset.name
-        protocolName = outcome.evaluation.protocolName
+        parameters = outcome.parameters
         parametersJSON = outcome.evaluation.parameters
-        metrics = try store.metrics(evaluationID: id)
-        settings = ProtocolSettingsSummary(json: parametersJSON)
+        summary = try store.summary(evaluationID: id, parameters: parameters)
         let names = Dictionary(uniqueKeysWithValues: outcome.categories.map { ($0.id, $0.name) })
         let counts = Dictionary(
-            uniqueKeysWithValues: try store.classCounts(evaluationID: id).map { ($0.categoryID, $0) })
-        var rows: [Int64: [(String, Double?)]] = [:]
-        var order: [Int64] = []
-        for metric in try store.classMetrics(evaluationID: id) {
-            guard let key = Self.key(for: metric) else { continue }
-            if rows[metric.categoryID] == nil { order.append(metric.categoryID) }
-            rows[metric.categoryID, default: []].append((key, metric.value))
+            try store.classCounts(evaluationID: id).map { ($0.categoryID, $0) }, uniquingKeysWith: { a, _ in a })
+        var rows: [Int64: [(Metric, Double?)]] = [:]
+        for item in try store.classValues(evaluationID: id, evaluationProtocol: parameters.evaluationProtocol)
+        where item.metric.classKey != nil {
+            rows[item.categoryID, default: []].append((item.metric, item.value))
         }
-        for id in counts.keys where rows[id] == nil { order.append(id) }
-        classes = order.sorted().map { category in
+        let ids = Set(rows.keys).union(counts.keys).sorted()
+        classes = ids.map { category in
             ClassRow(
                 id: category, name: names[category] ?? "class \(category)",
-                values: (rows[category] ?? []).map { (name: $0.0, value: $0.1) }, counts: counts[category])
+                values: (rows[category] ?? []).map { (metric: $0.0, value: $0.1) }, counts: counts[category])
         }
-    }
-
-    /// The JSON key of a per-class metric, or nil for the ones kept only in SQL.
-    static func key(for metric: EvaluationRecord.ClassMetric) -> String? {
-        key(metric: metric.metric, iou: metric.iou, area: metric.area, maxDetections: metric.maxDetections)
-    }
-
-    /// The JSON key of a per-class value labelled this way (AP, AP_small, AP50, AR100, ...), or nil.
-    static func key(metric: String, iou: Double?, area areaName: String, maxDetections: Int?) -> String? {
-        let area = areaName == "all" ? "" : "_\(areaName)"
-        switch metric {
-        case "AP":
-            guard let iou else { return "AP" + area }
-            guard area.isEmpty else { return nil }
-            if iou == 0.5 { return "AP50" }
-            if iou == 0.75 { return "AP75" }
-            return nil
-        case "AR":
-            guard iou == nil, let maxDets = maxDetections else { return nil }
-            return area.isEmpty ? "AR\(maxDets)" : "AR\(maxDets)\(area)"
-        default:
-            return nil
-        }
-    }
-}
-
-/// The few settings the printed summary lines need, read back from the canonical JSON.
-struct ProtocolSettingsSummary {
-    var iou: [Double] = []
-    var maxDets: [Int] = []
-
-    init(json: String) {
-        func numbers(after key: String) -> [Double] {
-            guard let range = json.firstRange(of: "\"\(key)\":[") else { return [] }
-            let rest = json[range.upperBound...]
-            guard let end = rest.firstIndex(of: "]") else { return [] }
-            return rest[..<end].split(separator: ",").compactMap { Double($0) }
-        }
-        iou = numbers(after: "iou")
-        maxDets = numbers(after: "max_dets").map { Int($0) }
     }
 }
 
@@ -114,10 +78,10 @@ enum EvaluationRendering {
         case .csv, .tsv:
             var table = ResultTable(columns: ["run", "dataset", "protocol", "metric", "value"], rows: [])
             for report in reports {
-                for metric in report.metrics {
+                for item in report.summary {
                     table.rows.append([
-                        .text(report.run), .text(report.dataset), .text(report.protocolName), .text(metric.name),
-                        metric.value.map { .real($0) } ?? .null,
+                        .text(report.run), .text(report.dataset), .text(report.protocolName),
+                        .text(item.metric.summaryName), item.value.map { .real($0) } ?? .null,
                     ])
                 }
             }
@@ -138,10 +102,14 @@ enum EvaluationRendering {
     }
 
     static func json(_ report: EvaluationReport) -> String {
-        let metrics = report.metrics.map { "\(Renderer.jsonString($0.name)): \(number($0.value))" }
+        let metrics = report.summary.map {
+            "\(Renderer.jsonString($0.metric.summaryName)): \(number($0.value))"
+        }
         let classes = report.classes.map { row -> String in
             var fields = ["\"id\": \(row.id)", "\"name\": \(Renderer.jsonString(row.name))"]
-            fields += row.values.map { "\(Renderer.jsonString($0.name)): \(number($0.value))" }
+            fields += row.values.compactMap { item in
+                item.metric.classKey.map { "\(Renderer.jsonString($0)): \(number(item.value))" }
+            }
             if let counts = row.counts {
                 fields += [
                     "\"n_gt\": \(counts.groundTruth)", "\"n_det\": \(counts.detections)",
@@ -174,55 +142,46 @@ enum EvaluationRendering {
         return right ? fill + text : text + fill
     }
 
-    /// The summary lines, in pycocotools' layout for coco and alike for the other protocols.
+    /// The summary lines, in pycocotools' layout for coco and alike for the other protocols: one per summary
+    /// metric, its threshold, area and budget read from the metric.
     static func summaryText(_ report: EvaluationReport, markdown: Bool) -> String {
         var lines = ["\(report.run) on \(report.dataset), protocol \(report.protocolName)"]
-        let value = Dictionary(report.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        let iou = report.settings.iou
+        let iou = report.parameters.iouThresholds
         let range =
             iou.count > 1 ? "\(fixed(iou.first, digits: 2)):\(fixed(iou.last, digits: 2))" : fixed(iou.first, digits: 2)
-        func line(_ precision: Bool, _ iouText: String, _ area: String?, _ maxDets: Int?, _ name: String) -> String {
-            let title = precision ? "Average Precision  (AP)" : "Average Recall     (AR)"
-            var text = " \(title) @[ IoU=\(pad(iouText, 9))"
-            if let area { text += " | area=\(pad(area, 6, right: true))" }
-            if let maxDets { text += " | maxDets=\(pad(String(maxDets), 3, right: true))" }
-            return text + " ] = \(fixed(value[name] ?? nil))"
-        }
-        switch report.protocolName {
-        case "coco":
-            let m = report.settings.maxDets
-            let last = m.last ?? 100
-            let m0 = m.count > 0 ? m[0] : last
-            let m1 = m.count > 1 ? m[1] : last
-            lines += [
-                line(true, range, "all", 100, "AP"), line(true, "0.50", "all", last, "AP50"),
-                line(true, "0.75", "all", last, "AP75"), line(true, range, "small", last, "APs"),
-                line(true, range, "medium", last, "APm"), line(true, range, "large", last, "APl"),
-                line(false, range, "all", m0, "AR\(m0)"), line(false, range, "all", m1, "AR\(m1)"),
-                line(false, range, "all", last, "AR\(last)"), line(false, range, "small", last, "ARs"),
-                line(false, range, "medium", last, "ARm"), line(false, range, "large", last, "ARl"),
-            ]
-        case "visdrone":
-            let m = report.settings.maxDets
-            let last = m.last ?? 500
-            lines += [
-                line(true, range, nil, last, "AP"), line(true, "0.50", nil, last, "AP50"),
-                line(true, "0.75", nil, last, "AP75"),
-            ]
-            lines += m.map { line(false, range, nil, $0, "AR\($0)") }
-        default:
-            let kind = report.protocolName == "voc07" ? "VOC2007 11-point" : "VOC2010+ all-point"
-            lines.append(" mAP @[ IoU=\(fixed(iou.first, digits: 2)) ] (\(kind)) = \(fixed(value["mAP"] ?? nil))")
+        for item in report.summary {
+            lines.append(summaryLine(item, range: range))
         }
         if markdown { return "```\n" + lines.joined(separator: "\n") + "\n```\n" }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// ` Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.123` (the area for COCO only),
+    /// or VOC's ` mAP @[ IoU=0.50 ] (VOC2007 11-point) = 0.123`.
+    static func summaryLine(_ item: EvaluationResult.SummaryValue, range: String) -> String {
+        let metric = item.metric
+        let value = fixed(item.value)
+        switch metric.evaluationProtocol {
+        case .voc07, .voc12:
+            let kind = metric.evaluationProtocol == .voc07 ? "VOC2007 11-point" : "VOC2010+ all-point"
+            return " \(metric.summaryName) @[ IoU=\(fixed(metric.iou, digits: 2)) ] (\(kind)) = \(value)"
+        case .coco, .visdrone:
+            let title =
+                metric.statistic == .averagePrecision ? "Average Precision  (AP)" : "Average Recall     (AR)"
+            var text = " \(title) @[ IoU=\(pad(metric.iou.map { fixed($0, digits: 2) } ?? range, 9))"
+            if metric.evaluationProtocol == .coco { text += " | area=\(pad(metric.area, 6, right: true))" }
+            if let maxDets = metric.maxDetections { text += " | maxDets=\(pad(String(maxDets), 3, right: true))" }
+            return text + " ] = \(value)"
+        }
     }
 
     static func classTable(_ report: EvaluationReport?) -> ResultTable {
         guard let report else { return ResultTable(columns: ["class"], rows: []) }
         var metricNames: [String] = []
         for row in report.classes {
-            for value in row.values where !metricNames.contains(value.name) { metricNames.append(value.name) }
+            for item in row.values {
+                if let key = item.metric.classKey, !metricNames.contains(key) { metricNames.append(key) }
+            }
         }
         let columns = ["id", "class", "n_gt", "n_det", "tp", "fp", "fn"] + metricNames
         let rows: [[ResultTable.Cell]] = report.classes.map { row in
@@ -233,8 +192,7 @@ enum EvaluationRendering {
                 counts?.falseNegatives,
             ]
             .map { $0.map { .integer(Int64($0)) } ?? .null }
-            let values = Dictionary(row.values.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-            cells += metricNames.map { name in (values[name] ?? nil).map { .text(fixed($0)) } ?? .null }
+            cells += metricNames.map { key in row.value(key).map { .text(fixed($0)) } ?? .null }
             return cells
         }
         return ResultTable(columns: columns, rows: rows)

@@ -1,17 +1,5 @@
 public import EvalKit
 
-/// The evaluation protocols evaldb computes.
-public enum EvaluationProtocol: String, CaseIterable, Sendable {
-    /// pycocotools COCOeval (bbox).
-    case coco
-    /// PASCAL VOC 2007, 11-point interpolated AP.
-    case voc07
-    /// PASCAL VOC 2010+, all-point AP.
-    case voc12
-    /// The official VisDrone2018-DET toolkit.
-    case visdrone
-}
-
 /// What the user asked for, before defaults: every field nil means "the protocol's default".
 public struct EvaluationRequest: Sendable, Equatable {
     public var evaluationProtocol: EvaluationProtocol
@@ -40,43 +28,43 @@ public struct EvaluationRequest: Sendable, Equatable {
 }
 
 /// Parsing of the CLI's parameter syntax. Each failure is a message naming the option and the fix.
-public enum SettingsSyntax {
+public enum ParameterSyntax {
     /// `--iou 0.5:0.95:0.05` (start:stop:step, inclusive, as numpy linspace so that the default range is
     /// bit-identical to pycocotools') or `--iou 0.5,0.75`.
-    public static func iouThresholds(_ text: String) throws(SettingsError) -> [Double] {
+    public static func iouThresholds(_ text: String) throws(ParameterError) -> [Double] {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 3 {
             guard let start = Double(parts[0]), let stop = Double(parts[1]), let step = Double(parts[2]), step > 0,
                 stop >= start
-            else { throw SettingsError(option: "--iou", value: text, expected: "start:stop:step with step > 0") }
+            else { throw ParameterError(option: "--iou", value: text, expected: "start:stop:step with step > 0") }
             let count = Int(((stop - start) / step).rounded()) + 1
             return try validated(CocoParameters.linspace(start, stop, count), text)
         }
         let values = text.split(separator: ",").map { Double($0.trimmingCharacters()) }
         guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-            throw SettingsError(option: "--iou", value: text, expected: "0.5:0.95:0.05 or a list such as 0.5,0.75")
+            throw ParameterError(option: "--iou", value: text, expected: "0.5:0.95:0.05 or a list such as 0.5,0.75")
         }
         return try validated(values.compactMap { $0 }, text)
     }
 
-    private static func validated(_ values: [Double], _ text: String) throws(SettingsError) -> [Double] {
+    private static func validated(_ values: [Double], _ text: String) throws(ParameterError) -> [Double] {
         guard values.allSatisfy({ $0 > 0 && $0 <= 1 }), values.count <= 63 else {
-            throw SettingsError(option: "--iou", value: text, expected: "at most 63 thresholds in (0, 1]")
+            throw ParameterError(option: "--iou", value: text, expected: "at most 63 thresholds in (0, 1]")
         }
         return values
     }
 
     /// `--max-dets 1,10,100`.
-    public static func maxDetections(_ text: String) throws(SettingsError) -> [Int] {
+    public static func maxDetections(_ text: String) throws(ParameterError) -> [Int] {
         let values = text.split(separator: ",").map { Int($0.trimmingCharacters()) }
         guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw SettingsError(option: "--max-dets", value: text, expected: "positive integers such as 1,10,100")
+            throw ParameterError(option: "--max-dets", value: text, expected: "positive integers such as 1,10,100")
         }
         return values.compactMap { $0 }
     }
 
     /// `--area-ranges all=0:1e10,small=0:1024,...`.
-    public static func areaRanges(_ text: String) throws(SettingsError) -> [AreaRange] {
+    public static func areaRanges(_ text: String) throws(ParameterError) -> [AreaRange] {
         var ranges: [AreaRange] = []
         for item in text.split(separator: ",") {
             let pair = item.split(separator: "=", maxSplits: 1)
@@ -84,20 +72,20 @@ public enum SettingsSyntax {
             guard pair.count == 2, bounds.count == 2, let lower = Double(bounds[0]), let upper = Double(bounds[1]),
                 lower <= upper, !pair[0].isEmpty
             else {
-                throw SettingsError(
+                throw ParameterError(
                     option: "--area-ranges", value: text, expected: "name=lower:upper pairs such as small=0:1024")
             }
             ranges.append(AreaRange(name: String(pair[0]), lower: lower, upper: upper))
         }
         guard !ranges.isEmpty else {
-            throw SettingsError(option: "--area-ranges", value: text, expected: "name=lower:upper pairs")
+            throw ParameterError(option: "--area-ranges", value: text, expected: "name=lower:upper pairs")
         }
         return ranges
     }
 }
 
-/// A malformed protocol parameter.
-public struct SettingsError: Error, Equatable, Sendable, CustomStringConvertible {
+/// A malformed or unsuitable evaluation parameter: the option, the value given and what was expected.
+public struct ParameterError: Error, Equatable, Sendable, CustomStringConvertible {
     public var option: String
     public var value: String
     public var expected: String
