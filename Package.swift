@@ -13,7 +13,9 @@ let package = Package(
         .executable(name: "evaldb", targets: ["evaldb"]),
         .library(name: "EvalKit", targets: ["EvalKit"]),
         .library(name: "EvalFormats", targets: ["EvalFormats"]),
+        .library(name: "EvalSQLite", targets: ["EvalSQLite"]),
         .library(name: "EvalStore", targets: ["EvalStore"]),
+        .library(name: "EvalStoreSQLite", targets: ["EvalStoreSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -25,15 +27,20 @@ let package = Package(
         ),
         .target(name: "EvalKit", swiftSettings: strictSettings),
         .target(name: "EvalFormats", dependencies: ["EvalKit"], swiftSettings: strictSettings),
+        // The thin SQLite wrapper: connection, statements, values, errors, migrations. Knows nothing of evaldb.
+        .target(name: "EvalSQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
+        // The store interface and the services (import, evaluation, bootstrap): no SQL.
+        .target(name: "EvalStore", dependencies: ["EvalKit", "EvalFormats"], swiftSettings: strictSettings),
+        // The store in SQLite: the schema, its migrations and every query.
         .target(
-            name: "EvalStore",
-            dependencies: ["CSQLite", "EvalKit", "EvalFormats"],
+            name: "EvalStoreSQLite",
+            dependencies: ["EvalSQLite", "EvalStore", "EvalKit", "EvalFormats"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "evaldb",
             dependencies: [
-                "EvalKit", "EvalFormats", "EvalStore",
+                "EvalKit", "EvalFormats", "EvalStore", "EvalStoreSQLite", "EvalSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -45,7 +52,11 @@ let package = Package(
             dependencies: ["EvalFormats", "EvalKit"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "EvalStoreTests", dependencies: ["EvalStore", "EvalFormats"], swiftSettings: strictSettings),
+        .testTarget(name: "EvalSQLiteTests", dependencies: ["EvalSQLite"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "EvalStoreTests",
+            dependencies: ["EvalStore", "EvalStoreSQLite", "EvalSQLite", "EvalFormats", "EvalKit"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "evaldbTests",
             dependencies: ["evaldb"],

@@ -24,9 +24,9 @@ public struct BootstrapIntervals: Sendable {
 /// Runs the paired bootstrap of `evaldb diff --ci`: both runs are matched once in memory, then each replicate
 /// re-accumulates them on the same resampled image multiset.
 public struct BootstrapService {
-    public let database: Database
+    public let store: any Store
 
-    public init(_ database: Database) { self.database = database }
+    public init(_ store: any Store) { self.store = store }
 
     /// Intervals at `level` for every summary and per-class change B - A, from `resamples` replicates drawn from
     /// `seed`. Throws `BootstrapInconsistency` when weights of one do not reproduce both evaluations.
@@ -80,14 +80,11 @@ struct MatchedPair {
 extension BootstrapService {
     /// Loads both runs with `request`'s filters, evaluates them in memory and lays out their outcomes.
     func matched(runA: String, runB: String, request: EvaluationRequest) throws -> MatchedPair {
-        let service = EvaluationService(database)
-        let runs = RunStore(database)
-        let a = try runs.require(name: runA)
-        let b = try runs.require(name: runB)
-        guard let dataset = try DatasetStore(database).find(id: a.datasetID) else {
-            throw StoreError.unknownRun(name: runA, known: [])
-        }
-        let categories = try DatasetStore(database).categories(datasetID: dataset.id)
+        let service = EvaluationService(store)
+        let a = try store.runs.require(name: runA)
+        let b = try store.runs.require(name: runB)
+        let dataset = try store.dataset(of: a)
+        let categories = try store.datasets.categories(datasetID: dataset.id)
         let parameters = try EvaluationParameters(request: request, categories: categories)
         let inputsA = try service.prepare(run: a, dataset: dataset, parameters: parameters)
         let inputsB = try service.prepare(run: b, dataset: dataset, parameters: parameters)
@@ -225,12 +222,8 @@ extension BootstrapService {
         }
         changed.sort { $0.change.size != $1.change.size ? $0.change.size > $1.change.size : $0.image < $1.image }
         var result = Array(changed.prefix(limit).map(\.change))
-        let names = try database.prepare("SELECT file_name FROM images WHERE id = ?")
-        for index in result.indices {
-            try names.bind([.integer(result[index].imageRowID)])
-            if try names.step() { result[index].fileName = names.column(0).string ?? "" }
-            names.reset()
-        }
+        let names = try store.datasets.fileNames(imageRowIDs: result.map(\.imageRowID))
+        for index in result.indices { result[index].fileName = names[result[index].imageRowID] ?? "" }
         return (threshold, result)
     }
 }

@@ -43,11 +43,11 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
 /// Evaluates stored runs and stores every result in one transaction; identical requests reuse the stored
 /// evaluation unless forced.
 public struct EvaluationService {
-    public let database: Database
+    public let store: any Store
     /// Tests: runs between computing and storing, where another process may act.
     var beforeStoring: (() throws -> Void)?
 
-    public init(_ database: Database) { self.database = database }
+    public init(_ store: any Store) { self.store = store }
 
     /// Evaluates run `runName` as `request` asks. Throws `StoreError.unknownRun`, `EvaluationError` for a
     /// request that does not fit the dataset, `SettingsError` for invalid parameters.
@@ -66,7 +66,7 @@ public struct EvaluationService {
             } catch StoreError.runChanged(let name) where attempt < 2 {
                 attempt += 1
                 // Replaced: evaluate what it holds now. Deleted: the next attempt says so.
-                guard try RunStore(database).find(name: name) != nil else { throw StoreError.runChanged(name: name) }
+                guard try store.runs.find(name: name) != nil else { throw StoreError.runChanged(name: name) }
             }
         }
     }
@@ -74,18 +74,16 @@ public struct EvaluationService {
     private func evaluateOnce(runName: String, request: EvaluationRequest, force: Bool) throws
         -> EvaluationOutcome
     {
-        let run = try RunStore(database).require(name: runName)
-        guard let dataset = try DatasetStore(database).find(id: run.datasetID) else {
-            throw StoreError.unknownRun(name: runName, known: [])
-        }
+        let run = try store.runs.require(name: runName)
+        let dataset = try store.dataset(of: run)
         if request.evaluationProtocol == .visdrone && dataset.format != .visdrone {
             throw EvaluationError.protocolNeedsVisDrone(dataset: dataset.name, format: dataset.format.rawValue)
         }
-        let categories = try DatasetStore(database).categories(datasetID: dataset.id)
+        let categories = try store.datasets.categories(datasetID: dataset.id)
         let parameters = try EvaluationParameters(request: request, categories: categories)
         let parametersJSON = parameters.canonicalJSON
-        let store = EvaluationStore(database)
-        let existing = try store.find(
+        let evaluations = store.evaluations
+        let existing = try evaluations.find(
             runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parametersJSON)
         if let existing, !force, existing.datasetSHA256 == dataset.sha256, existing.runSHA256 == run.sha256 {
             return EvaluationOutcome(
@@ -103,29 +101,30 @@ public struct EvaluationService {
             durationMilliseconds: (ContinuousClock.now - computeStart).milliseconds)
         clock.lap("compute")
         try beforeStoring?()
-        let (evaluationID, reused) = try database.transaction { () throws -> (Int64, Bool) in
+        let (evaluationID, reused) = try store.write { () throws -> (Int64, Bool) in
             // Inside the write lock: the run must still be the content just evaluated.
-            guard let current = try RunStore(database).find(name: runName), current.id == run.id,
+            guard let current = try store.runs.find(name: runName), current.id == run.id,
                 current.sha256 == run.sha256, current.importOptions == run.importOptions,
                 current.datasetID == run.datasetID
             else { throw StoreError.runChanged(name: runName) }
             // Another process may have stored this evaluation meanwhile.
-            if let stored = try store.find(
+            if let stored = try evaluations.find(
                 runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parametersJSON)
             {
                 if stored.id != existing?.id && stored.runSHA256 == run.sha256 && stored.datasetSHA256 == dataset.sha256
                 {
                     return (stored.id, true)
                 }
-                try store.delete(id: stored.id)
+                try evaluations.delete(id: stored.id)
             }
             return (
-                try store.insert(record, runID: run.id, datasetSHA256: dataset.sha256, runSHA256: run.sha256), false
+                try evaluations.insert(record, runID: run.id, datasetSHA256: dataset.sha256, runSHA256: run.sha256),
+                false
             )
         }
         clock.lap("store")
         guard
-            let stored = try store.find(
+            let stored = try evaluations.find(
                 runID: run.id, protocolName: request.evaluationProtocol.rawValue, parameters: parametersJSON),
             stored.id == evaluationID
         else { throw StoreError.runChanged(name: runName) }
@@ -140,7 +139,7 @@ public struct EvaluationService {
     func prepare(run: StoredRun, dataset: StoredDataset, parameters: EvaluationParameters) throws
         -> PreparedInputs
     {
-        let inputs = try EvaluationInputLoader(database).inputs(datasetID: dataset.id, runID: run.id)
+        let inputs = try store.evaluationInputs(datasetID: dataset.id, runID: run.id)
         var (groundTruth, imageRowIDs, boxRowIDs) = (inputs.groundTruth, inputs.imageRowIDs, inputs.boxRowIDs)
         var (detections, seq) = (inputs.detections, inputs.seq)
         if let filter = parameters.imagesWhere {
@@ -158,16 +157,7 @@ public struct EvaluationService {
     }
 
     private func selectedImages(datasetID: Int64, filter: String, imageRowIDs: [Int64]) throws -> [Bool] {
-        let statement: Statement
-        do {
-            statement = try database.prepareSingle("SELECT id FROM images WHERE dataset_id = ? AND (\(filter))")
-        } catch {
-            throw EvaluationError.invalidImageFilter(filter, message: error.message)
-        }
-        guard statement.isReadOnly else {
-            throw EvaluationError.invalidImageFilter(filter, message: "the condition must not write")
-        }
-        let selected = Set(try statement.fetchAll([.integer(datasetID)]).compactMap { $0[0].int64 })
+        let selected = try store.datasets.imageRowIDs(datasetID: datasetID, matching: filter)
         if selected.isEmpty { throw EvaluationError.emptySelection("--images-where \"\(filter)\"") }
         return imageRowIDs.map { selected.contains($0) }
     }

@@ -71,11 +71,11 @@ struct PhaseClock {
 /// Imports datasets and runs: read, diagnose, then store in one transaction, so that a failure at any
 /// point leaves the database as it was.
 public struct Importer {
-    public let database: Database
+    public let store: any Store
     /// Tests: runs after the diagnosis and before the write transaction, where another process may act.
     var beforeStoring: (() throws -> Void)?
 
-    public init(_ database: Database) { self.database = database }
+    public init(_ store: any Store) { self.store = store }
 
     /// Imports the ground truth at `path` as dataset `name`.
     /// Throws `ReadError` for unreadable input, `ImportRejected` when the diagnosis finds blocking problems,
@@ -88,35 +88,35 @@ public struct Importer {
         let (dataset, detected) = try InputReading.readDataset(path: path, format: format, options: options)
         let sha = ContentHash.ofDataset(dataset)
         let report = GroundTruthDiagnosis.diagnose(dataset)
-        let store = DatasetStore(database)
+        let datasets = store.datasets
         func result(_ stored: StoredDataset, _ outcome: ImportOutcome) -> DatasetImportResult {
             DatasetImportResult(
                 dataset: stored, outcome: outcome, formatWasDetected: detected, report: report,
                 images: dataset.images.count, boxes: dataset.boxes.count,
                 ignoredRegions: dataset.ignoredRegions.count, categories: dataset.categories.count)
         }
-        if let existing = try store.find(name: name), existing.sha256 == sha, existing.format == dataset.format {
+        if let existing = try datasets.find(name: name), existing.sha256 == sha, existing.format == dataset.format {
             return result(existing, .unchanged)
         }
         let blocking = report.blocking(strict: strict)
         if !blocking.isEmpty {
             throw ImportRejected(path: path, report: report, blocking: blocking, strict: strict)
         }
-        return try database.transaction {
+        return try store.write {
             var outcome = ImportOutcome.imported
-            if let existing = try store.find(name: name) {
+            if let existing = try datasets.find(name: name) {
                 // Another process may have imported the same content since it was looked up.
                 if existing.sha256 == sha && existing.format == dataset.format { return result(existing, .unchanged) }
                 guard replace else { throw StoreError.datasetExists(name: name) }
-                let runs = try store.runCount(datasetID: existing.id)
+                let runs = try datasets.runCount(datasetID: existing.id)
                 if runs > 0 { throw StoreError.datasetHasRuns(name: name, runs: runs) }
-                try store.delete(id: existing.id)
+                try datasets.delete(id: existing.id)
                 outcome = .replaced
             }
-            let id = try store.insert(
+            let id = try datasets.insert(
                 dataset, name: name, source: path, sha256: sha,
                 defaultProtocol: InputReading.defaultProtocol(for: dataset.format))
-            guard let stored = try store.find(id: id) else { throw StoreError.unknownDataset(name: name, known: []) }
+            guard let stored = try datasets.find(id: id) else { throw StoreError.unknownDataset(name: name, known: []) }
             return result(stored, outcome)
         }
     }
@@ -130,8 +130,8 @@ public struct Importer {
         replace: Bool, strict: Bool
     ) throws -> RunImportResult {
         try Self.validate(name: name)
-        let datasets = DatasetStore(database)
-        let runs = RunStore(database)
+        let datasets = store.datasets
+        let runs = store.runs
         let dataset = try datasets.require(name: datasetName)
         var clock = PhaseClock()
         let (batch, sha, detected) = try InputReading.readDetections(path: path, format: format)
@@ -157,7 +157,7 @@ public struct Importer {
             name: name, datasetID: dataset.id, format: batch.format, source: path, sha256: sha,
             importOptions: optionsText, params: params, tags: tags, note: note,
             categoryMap: diagnosis.appliedCategoryMap.map { (Self.keyText($0.model), $0.categoryID) })
-        var result = try database.transaction {
+        var result = try store.write {
             var outcome = ImportOutcome.imported
             var wasBaseline = false
             // Inside the write lock: another process may have imported this name since it was looked up.
@@ -173,14 +173,14 @@ public struct Importer {
                     let owner = try datasets.find(id: existing.datasetID)?.name ?? "?"
                     throw StoreError.runExists(name: name, dataset: owner)
                 }
-                wasBaseline = try BaselineStore(database).baseline(datasetID: existing.datasetID) == existing.name
+                wasBaseline = try store.baselines.baseline(datasetID: existing.datasetID) == existing.name
                 try runs.delete(id: existing.id)
                 outcome = .replaced
             }
             _ = try runs.insert(metadata, detections: detections, imageRowIDs: imageRowIDs)
             guard let stored = try runs.find(name: name) else { throw StoreError.unknownRun(name: name, known: []) }
             // A replaced baseline stays its dataset's baseline (deleting the old run cleared it).
-            if wasBaseline && stored.datasetID == dataset.id { try BaselineStore(database).set(stored) }
+            if wasBaseline && stored.datasetID == dataset.id { try store.baselines.set(stored) }
             return RunImportResult(
                 run: stored, dataset: dataset, outcome: outcome, formatWasDetected: detected, report: report)
         }

@@ -26,6 +26,14 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidName(String, reason: String)
     /// A stored evaluation holds a metric this evaldb does not report under its parameters.
     case unknownMetric(String, evaluationID: Int64)
+    /// A run whose dataset row is missing (the store was changed outside evaldb).
+    case runWithoutDataset(run: String, datasetID: Int64)
+    /// A dataset whose default protocol this evaldb does not know.
+    case unknownProtocol(String, dataset: String)
+    /// An SQL condition (`--where`) the store cannot run: the store's message.
+    case invalidCondition(String)
+    /// A parameter given to a statement that has no such parameter.
+    case unknownParameter(String)
 
     public var description: String {
         switch self {
@@ -59,6 +67,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the statement writes to the database; evaldb sql is read-only unless you pass --write"
         case .invalidName(let name, let reason):
             return "invalid name '\(name)': \(reason)"
+        case .runWithoutDataset(let run, let datasetID):
+            return
+                "run '\(run)' refers to dataset \(datasetID), which is not in the store (changed outside evaldb?); delete the run (evaldb delete \(run)) and import it again"
+        case .unknownProtocol(let name, let dataset):
+            return
+                "dataset '\(dataset)' names the protocol '\(name)', which this evaldb does not know (coco, voc07, voc12, visdrone); pass --protocol"
+        case .invalidCondition(let message):
+            return "the condition cannot run: \(message)"
+        case .unknownParameter(let name):
+            return "-p \(name): the statement has no parameter :\(name)"
         case .unknownMetric(let name, let evaluationID):
             return
                 "evaluation \(evaluationID) holds a metric '\(name)' this evaldb does not know (written by another version?); evaluate the run again with --force"

@@ -57,13 +57,13 @@ struct DatasetImport: ParsableCommand {
         if scale != nil, try (format ?? FormatDetection.datasetFormat(at: path)) != .yolo {
             throw ValidationError("--scale pixels applies to YOLO labels only: other formats are read in pixels")
         }
-        let db = try database.open(.create)
+        let store = try database.open(.create)
         let options = InputReading.DatasetOptions(
             sizesPath: sizes, names: names.map { $0.split(separator: ",").map { String($0) } },
             labelsInPixels: scale != nil)
         let result: DatasetImportResult
         do {
-            result = try Importer(db).importDataset(
+            result = try Importer(store).importDataset(
                 name: name, path: path, format: format, options: options, replace: replace, strict: strict)
         } catch {
             Diagnostics.printRejection(error)
@@ -95,14 +95,14 @@ struct DatasetDelete: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open(.write)
-        let store = DatasetStore(db)
-        let dataset = try store.require(name: name)
-        let runs = try store.runCount(datasetID: dataset.id)
+        let store = try database.open(.write)
+        let datasets = store.datasets
+        let dataset = try datasets.require(name: name)
+        let runs = try datasets.runCount(datasetID: dataset.id)
         if runs > 0 && !withRuns {
             throw StoreError.datasetHasRuns(name: name, runs: runs)
         }
-        try db.transaction { try store.delete(id: dataset.id) }
+        try store.write { try datasets.delete(id: dataset.id) }
         Console.out("Deleted dataset '\(name)'\(runs > 0 ? " and its \(runs) run(s)" : "").\n")
     }
 }

@@ -67,13 +67,12 @@ struct Diff: ParsableCommand {
     }
 
     func run() throws {
-        let db = try database.open(.write)
-        let (nameA, nameB) = try pair(db)
-        let runA = try RunStore(db).require(name: nameA)
-        let runB = try RunStore(db).require(name: nameB)
-        let datasets = DatasetStore(db)
-        guard let datasetA = try datasets.find(id: runA.datasetID), let datasetB = try datasets.find(id: runB.datasetID)
-        else { throw StoreError.unknownRun(name: nameA, known: []) }
+        let store = try database.open(.write)
+        let (nameA, nameB) = try pair(store)
+        let runA = try store.runs.require(name: nameA)
+        let runB = try store.runs.require(name: nameB)
+        let datasetA = try store.dataset(of: runA)
+        let datasetB = try store.dataset(of: runB)
         if datasetA.sha256 != datasetB.sha256 && !force {
             throw DiffError.differentDatasets(
                 a: nameA, datasetA: datasetA.name, b: nameB, datasetB: datasetB.name)
@@ -83,24 +82,24 @@ struct Diff: ParsableCommand {
             throw DiffError.differentProtocols(
                 a: nameA, protocolA: datasetA.defaultProtocol, b: nameB, protocolB: datasetB.defaultProtocol)
         }
-        let request = protocolOptions.request(defaultProtocol: datasetA.defaultProtocol)
+        let request = try protocolOptions.request(for: datasetA)
         if images {
             try DiffRendering.printImages(
-                database: db, runA: nameA, runB: nameB, request: request, className: imageClass, limit: limit,
+                store: store, runA: nameA, runB: nameB, request: request, className: imageClass, limit: limit,
                 format: output.format)
             return
         }
-        let service = EvaluationService(db)
+        let service = EvaluationService(store)
         let outcomeA = try service.evaluate(runName: nameA, request: request)
         let outcomeB = try service.evaluate(runName: nameB, request: request)
         let intervals =
             ci
-            ? try BootstrapService(db).intervals(
+            ? try BootstrapService(store).intervals(
                 runA: nameA, runB: nameB, request: request, resamples: resamples, seed: seed, level: level.value)
             : nil
         let report = DiffReport(
-            a: try EvaluationReport(outcome: outcomeA, database: db),
-            b: try EvaluationReport(outcome: outcomeB, database: db), intervals: intervals)
+            a: try EvaluationReport(outcome: outcomeA, store: store),
+            b: try EvaluationReport(outcome: outcomeB, store: store), intervals: intervals)
         let chosen = try chosenMetrics(report)
         if showSQL {
             Console.out(
@@ -122,11 +121,11 @@ struct Diff: ParsableCommand {
     }
 
     /// (A, B): the two runs given, or the baseline of B's dataset and B.
-    private func pair(_ db: Database) throws -> (String, String) {
+    private func pair(_ store: any Store) throws -> (String, String) {
         if runs.count == 2 { return (runs[0], runs[1]) }
-        let run = try RunStore(db).require(name: runs[0])
-        guard let dataset = try DatasetStore(db).find(id: run.datasetID) else { return (runs[0], runs[0]) }
-        guard let baseline = try BaselineStore(db).baseline(datasetID: dataset.id) else {
+        let run = try store.runs.require(name: runs[0])
+        let dataset = try store.dataset(of: run)
+        guard let baseline = try store.baselines.baseline(datasetID: dataset.id) else {
             throw DiffError.noBaseline(dataset: dataset.name, run: run.name)
         }
         guard baseline != run.name else { throw DiffError.isBaseline(run: run.name) }
@@ -278,11 +277,11 @@ struct BaselineSet: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open(.write)
-        let stored = try RunStore(db).require(name: runName)
-        try db.write { try BaselineStore(db).set(stored) }
-        let dataset = try DatasetStore(db).find(id: stored.datasetID)?.name ?? "?"
-        Console.out("baseline of dataset '\(dataset)' is now '\(runName)'\n")
+        let store = try database.open(.write)
+        let stored = try store.runs.require(name: runName)
+        try store.write { try store.baselines.set(stored) }
+        let dataset = try store.dataset(of: stored)
+        Console.out("baseline of dataset '\(dataset.name)' is now '\(runName)'\n")
     }
 }
 
@@ -292,8 +291,8 @@ struct BaselineShow: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open(.readOnly)
-        let rows = try BaselineStore(db).all().map { row -> [ResultTable.Cell] in
+        let store = try database.open(.readOnly)
+        let rows = try store.baselines.all().map { row -> [ResultTable.Cell] in
             [.text(row.dataset), .text(row.run), .text(row.setAt)]
         }
         ResultTable(columns: ["dataset", "run", "set_at"], rows: rows).print(output.format)
@@ -306,9 +305,9 @@ struct BaselineClear: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open(.write)
-        let stored = try DatasetStore(db).require(name: dataset)
-        let removed = try db.write { try BaselineStore(db).clear(datasetID: stored.id) }
+        let store = try database.open(.write)
+        let stored = try store.datasets.require(name: dataset)
+        let removed = try store.write { try store.baselines.clear(datasetID: stored.id) }
         Console.out(removed ? "baseline of dataset '\(dataset)' cleared\n" : "dataset '\(dataset)' had no baseline\n")
     }
 }

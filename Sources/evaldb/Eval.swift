@@ -23,13 +23,13 @@ struct Eval: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open(.write)
+        let store = try database.open(.write)
         var reports: [EvaluationReport] = []
         for name in runs {
-            let run = try RunStore(db).require(name: name)
-            guard let dataset = try DatasetStore(db).find(id: run.datasetID) else { continue }
-            let request = protocolOptions.request(defaultProtocol: dataset.defaultProtocol)
-            let outcome = try EvaluationService(db).evaluate(runName: name, request: request, force: force)
+            let run = try store.runs.require(name: name)
+            let dataset = try store.dataset(of: run)
+            let request = try protocolOptions.request(for: dataset)
+            let outcome = try EvaluationService(store).evaluate(runName: name, request: request, force: force)
             if timing {
                 Console.err(
                     outcome.wasReused
@@ -38,7 +38,7 @@ struct Eval: ParsableCommand {
                             + outcome.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }
                             .joined(separator: ", "))
             }
-            reports.append(try EvaluationReport(outcome: outcome, database: db))
+            reports.append(try EvaluationReport(outcome: outcome, store: store))
         }
         EvaluationRendering.print(reports, format: output.format, perClass: perClass)
     }

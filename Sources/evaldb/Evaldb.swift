@@ -1,5 +1,7 @@
 import ArgumentParser
+import EvalSQLite
 import EvalStore
+import EvalStoreSQLite
 
 #if canImport(Glibc)
     import Glibc
@@ -49,8 +51,16 @@ struct Evaldb: ParsableCommand {
             try refuseRunTogetherShortOptions(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as DatabaseError {
+            // SQLite's failures, in the store's words.
+            exit(withError: StoreFailure(description: error.storeDescription))
         } catch {
             exit(withError: error)
         }
     }
+}
+
+/// A store failure already put into words.
+struct StoreFailure: Error, CustomStringConvertible {
+    var description: String
 }

@@ -184,10 +184,10 @@ struct Import: ParsableCommand {
     func run() throws {
         let params = try uniquePairs(self.params, option: "--param")
         let tags = try uniquePairs(self.tags, option: "--tag")
-        let db = try database.open(.write)
+        let store = try database.open(.write)
         let result: RunImportResult
         do {
-            result = try Importer(db).importRun(
+            result = try Importer(store).importRun(
                 name: runName, path: path, datasetName: dataset, format: format,
                 options: try corrections.diagnosisOptions(),
                 params: params, tags: tags, note: note, replace: replace, strict: strict)
@@ -215,9 +215,11 @@ struct Import: ParsableCommand {
         // The default evaluation runs in its own transaction after the import's: an import interrupted between
         // the two (killed, disk full, closed output) is completed here the next time the same content is imported.
         if !noEval {
-            let request = EvaluationRequest(
-                evaluationProtocol: EvaluationProtocol(rawValue: result.dataset.defaultProtocol) ?? .coco)
-            let outcome = try EvaluationService(db).evaluate(runName: runName, request: request)
+            guard let evaluationProtocol = EvaluationProtocol(rawValue: result.dataset.defaultProtocol) else {
+                throw StoreError.unknownProtocol(result.dataset.defaultProtocol, dataset: result.dataset.name)
+            }
+            let request = EvaluationRequest(evaluationProtocol: evaluationProtocol)
+            let outcome = try EvaluationService(store).evaluate(runName: runName, request: request)
             if result.outcome == .unchanged && !outcome.wasReused {
                 Console.out("Its evaluation with the dataset's protocol was missing; evaluated it now.\n")
             }
@@ -225,7 +227,7 @@ struct Import: ParsableCommand {
                 Console.out(
                     "\n"
                         + EvaluationRendering.summaryText(
-                            try EvaluationReport(outcome: outcome, database: db), markdown: false))
+                            try EvaluationReport(outcome: outcome, store: store), markdown: false))
             }
         }
     }
@@ -276,11 +278,11 @@ struct Check: ParsableCommand {
         let report: DiagnosisReport
         let summary: String
         if let dataset {
-            let db = try database.open(.readOnly)
-            let stored = try DatasetStore(db).require(name: dataset)
+            let store = try database.open(.readOnly)
+            let stored = try store.datasets.require(name: dataset)
             let (batch, _, detected) = try InputReading.readDetections(
                 path: path, format: inputFormat.flatMap(DetectionFormat.init(rawValue:)))
-            let (catalog, _) = try DatasetStore(db).catalog(of: stored)
+            let (catalog, _) = try store.datasets.catalog(of: stored)
             let explanation = DetectionDiagnosis.diagnoseExplained(
                 batch, against: catalog, options: try corrections.diagnosisOptions())
             report = explanation.report

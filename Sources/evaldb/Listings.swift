@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvalFormats
 import EvalStore
+import EvalStoreSQLite
 
 /// `evaldb datasets`.
 struct Datasets: ParsableCommand {
@@ -9,16 +10,9 @@ struct Datasets: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var database: DatabaseOptions
 
-    static let columns = [
-        "name", "format", "images", "annotations", "ignored_regions", "categories", "runs", "default_protocol",
-        "created_at",
-    ]
-
     func run() throws {
-        let db = try database.open(.readOnly)
-        let rows = try db.fetchAll(
-            "SELECT \(Self.columns.joined(separator: ", ")) FROM dataset_summary ORDER BY name")
-        ResultTable(rows: rows, columns: Self.columns).print(output.format)
+        let store = try database.open(.readOnly)
+        ResultTable(try store.datasetSummaries()).print(output.format)
     }
 }
 
@@ -37,36 +31,18 @@ struct Runs: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var database: DatabaseOptions
 
-    static let columns = ["name", "dataset", "format", "detections", "tags", "params", "note", "created_at"]
-
     func run() throws {
-        let db = try database.open(.readOnly)
-        var sql = "SELECT \(Self.columns.joined(separator: ", ")) FROM run_summary WHERE 1"
-        var arguments: [SQLValue] = []
-        if let dataset {
-            _ = try DatasetStore(db).require(name: dataset)
-            sql += " AND dataset = ?"
-            arguments.append(.text(dataset))
-        }
-        if let condition { sql += " AND (\(condition))" }
-        sql += " ORDER BY created_at, name"
-        let statement = try prepareListing(db, sql)
-        guard statement.isReadOnly else { throw StoreError.writeNotAllowed }
-        ResultTable(rows: try statement.fetchAll(arguments), columns: Self.columns).print(output.format)
-    }
-}
-
-extension Runs {
-    /// Prepares the listing query, turning an SQL error in --where into a usage error that names the columns.
-    func prepareListing(_ db: Database, _ sql: String) throws -> Statement {
-        let result = Result { () throws(DatabaseError) -> Statement in try db.prepare(sql) }
-        switch result {
-        case .success(let statement): return statement
-        case .failure(let error):
-            guard condition != nil else { throw error }
+        let store = try database.open(.readOnly)
+        if let dataset { _ = try store.datasets.require(name: dataset) }
+        let result: QueryResult
+        do {
+            result = try store.runSummaries(dataset: dataset, condition: condition)
+        } catch StoreError.invalidCondition(let message) {
             throw ValidationError(
-                "--where: \(error.message); columns: \(Self.columns.joined(separator: ", ")), sha256, source")
+                "--where: \(message); columns: name, dataset, format, detections, tags, params, note, created_at, sha256, source"
+            )
         }
+        ResultTable(result).print(output.format)
     }
 }
 
@@ -80,29 +56,17 @@ struct Show: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open(.readOnly)
-        let stored = try RunStore(db).require(name: runName)
-        let dataset = try DatasetStore(db).find(id: stored.datasetID)
-        let runs = RunStore(db)
+        let store = try database.open(.readOnly)
+        let runs = store.runs
+        let stored = try runs.require(name: runName)
+        let dataset = try store.dataset(of: stored)
         let params = try runs.keyValues(runID: stored.id, tags: false)
         let tags = try runs.keyValues(runID: stored.id, tags: true)
-        let perClass = try db.fetchAll(
-            """
-            SELECT d.category_id, c.name AS category, count(*) AS detections,
-                   count(DISTINCT d.image_id) AS images, min(d.score) AS min_score, max(d.score) AS max_score
-            FROM detections d
-            LEFT JOIN categories c ON c.dataset_id = ? AND c.category_id = d.category_id
-            WHERE d.run_id = ? GROUP BY d.category_id ORDER BY d.category_id
-            """, [.integer(stored.datasetID), .integer(stored.id)])
-        let categoryMap = try db.fetchAll(
-            """
-            SELECT m.model_key AS model, m.category_id, c.name AS category FROM run_category_maps m
-            LEFT JOIN categories c ON c.dataset_id = ? AND c.category_id = m.category_id
-            WHERE m.run_id = ? ORDER BY m.model_key GLOB '*[^0-9]*', CAST(m.model_key AS INTEGER), m.model_key
-            """, [.integer(stored.datasetID), .integer(stored.id)])
+        let perClass = try runs.detectionsPerClass(of: stored)
+        let categoryMap = try runs.categoryMap(of: stored)
         let fields: [(String, ResultTable.Cell)] = [
             ("name", .text(stored.name)),
-            ("dataset", .text(dataset?.name ?? "?")),
+            ("dataset", .text(dataset.name)),
             ("format", .text(stored.format.rawValue)),
             ("detections", .integer(Int64(stored.detectionCount))),
             ("source", .text(stored.source)),
@@ -117,9 +81,9 @@ struct Show: ParsableCommand {
                 let body = pairs.map { "\(Renderer.jsonString($0.key)): \(Renderer.jsonString($0.value))" }
                 object.append("\"\(key)\": {\(body.joined(separator: ", "))}")
             }
-            let classes = Renderer.renderJSON(ResultTable(rows: perClass, columns: []), lines: false)
+            let classes = Renderer.renderJSON(ResultTable(perClass), lines: false)
             object.append("\"classes\": " + classes.replacingOccurrences(of: "\n", with: ""))
-            let map = Renderer.renderJSON(ResultTable(rows: categoryMap, columns: []), lines: false)
+            let map = Renderer.renderJSON(ResultTable(categoryMap), lines: false)
             object.append("\"category_map\": " + map.replacingOccurrences(of: "\n", with: ""))
             Console.out("{" + object.joined(separator: ", ") + "}\n")
             return
@@ -130,12 +94,10 @@ struct Show: ParsableCommand {
         table.print(output.format)
         if output.format == .table || output.format == .markdown {
             Console.out("\n")
-            ResultTable(
-                rows: perClass, columns: ["category_id", "category", "detections", "images", "min_score", "max_score"]
-            ).print(output.format)
-            if !categoryMap.isEmpty {
+            ResultTable(perClass).print(output.format)
+            if !categoryMap.rows.isEmpty {
                 Console.out("\nCategory map applied at import (model -> dataset):\n")
-                ResultTable(rows: categoryMap, columns: ["model", "category_id", "category"]).print(output.format)
+                ResultTable(categoryMap).print(output.format)
             }
         }
     }
@@ -149,9 +111,9 @@ struct Delete: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open(.write)
-        let stored = try RunStore(db).require(name: runName)
-        try db.transaction { try RunStore(db).delete(id: stored.id) }
+        let store = try database.open(.write)
+        let stored = try store.runs.require(name: runName)
+        try store.write { try store.runs.delete(id: stored.id) }
         Console.out("Deleted run '\(runName)' (\(stored.detectionCount) detections).\n")
     }
 }

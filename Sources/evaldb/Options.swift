@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvalStore
+import EvalStoreSQLite
 
 #if canImport(Glibc)
     import Glibc
@@ -20,16 +21,17 @@ struct DatabaseOptions: ParsableArguments {
         StoreConnection.resolvePath(db, environment: ProcessEnvironment.variables)
     }
 
-    func open(_ mode: StoreConnection.Mode) throws -> Database {
+    /// Opens the store for `mode`.
+    func open(_ mode: StoreAccess) throws -> any Store {
         let environment = ProcessEnvironment.variables
-        let database = try StoreConnection.open(
+        let store = try SQLiteStore.open(
             path: path, mode: mode, busyTimeout: StoreConnection.busyTimeout(environment: environment))
-        if database.isImmutable {
+        if store.isImmutable {
             Console.err(
                 "note: \(path): its folder is read-only, so it is read as an immutable file (without locks): changes others make while this command runs are not seen"
             )
         }
-        return database
+        return store
     }
 }
 

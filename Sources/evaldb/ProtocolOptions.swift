@@ -31,10 +31,14 @@ struct ProtocolOptions: ParsableArguments {
     var imagesWhere: String?
     @Flag(help: "Treat all classes as one (coco).") var classAgnostic = false
 
-    /// The request for a dataset whose default protocol is `defaultProtocol`.
-    func request(defaultProtocol: String) -> EvaluationRequest {
-        EvaluationRequest(
-            evaluationProtocol: self.protocol ?? EvaluationProtocol(rawValue: defaultProtocol) ?? .coco,
+    /// The request for `dataset` (its default protocol unless --protocol). Throws `StoreError.unknownProtocol` when
+    /// the dataset names a protocol this evaldb does not know and none is given.
+    func request(for dataset: StoredDataset) throws -> EvaluationRequest {
+        guard let evaluationProtocol = self.protocol ?? EvaluationProtocol(rawValue: dataset.defaultProtocol) else {
+            throw StoreError.unknownProtocol(dataset.defaultProtocol, dataset: dataset.name)
+        }
+        return EvaluationRequest(
+            evaluationProtocol: evaluationProtocol,
             iouThresholds: iou?.values, maxDetections: maxDets?.values, areaRanges: areaRanges?.values,
             scoreThreshold: scoreThreshold, classes: classes.map { $0.split(separator: ",").map { String($0) } },
             imagesWhere: imagesWhere, isClassAgnostic: classAgnostic)

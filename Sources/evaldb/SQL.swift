@@ -29,37 +29,25 @@ struct SQL: ParsableCommand {
     }
 
     func run() throws {
-        let db = try database.open(write ? .write : .readOnly)
-        let prepared = try db.prepareSingle(statement)
-        if !prepared.isReadOnly && !write { throw StoreError.writeNotAllowed }
-        for pair in stride(from: 0, to: parameters.count, by: 2) {
-            let name = parameters[pair]
-            let index: Int32
-            if let position = Int32(name), position >= 1, position <= prepared.parameterCount {
-                index = position
-            } else if let named = prepared.parameterIndex(name) {
-                index = named
-            } else {
-                throw ValidationError("-p \(name): the statement has no parameter :\(name)")
-            }
-            try prepared.bind(Self.typed(parameters[pair + 1]), at: index)
+        let store = try database.open(write ? .write : .readOnly)
+        let bound = stride(from: 0, to: parameters.count, by: 2).map { pair in
+            (name: parameters[pair], value: Self.typed(parameters[pair + 1]))
         }
-        let columns = prepared.columnNames
-        var rows: [[ResultTable.Cell]] = []
-        let count = Int32(columns.count)
-        // One statement runs atomically on its own; no wrapping transaction, so VACUUM and PRAGMAs work.
-        while try prepared.step() {
-            rows.append((0..<count).map { ResultTable.Cell(prepared.column($0)) })
+        let result: QueryResult
+        do {
+            result = try store.execute(userStatement: statement, parameters: bound, allowsWrites: write)
+        } catch StoreError.unknownParameter(let name) {
+            throw ValidationError("-p \(name): the statement has no parameter :\(name)")
         }
-        if columns.isEmpty {
-            Console.err("\(db.changes) row(s) changed.")
+        if result.columns.isEmpty {
+            Console.err("\(result.changes) row(s) changed.")
         } else {
-            ResultTable(columns: columns, rows: rows).print(output.format)
+            ResultTable(result).print(output.format)
         }
     }
 
     /// A parameter value: integer or real when it reads back unchanged as one, else text.
-    static func typed(_ text: String) -> SQLValue {
+    static func typed(_ text: String) -> StoreValue {
         if let integer = Int64(text), String(integer) == text { return .integer(integer) }
         if let real = Double(text), real.isFinite, text.first?.isNumber == true || text.first == "-" {
             return .real(real)

@@ -1,64 +1,8 @@
+import EvalSQLite
 import EvalStore
+import EvalStoreSQLite
 import Foundation
 import Testing
-
-@Suite struct DatabaseTests {
-    @Test func bindsAndReadsEveryValueType() throws {
-        let db = try Database.inMemory()
-        try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT) STRICT")
-        try db.execute(
-            "INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.integer(-7), .real(0.1), .text("é"), .blob([0, 255]), .null])
-        let row = try #require(try db.fetchOne("SELECT i, r, s, b, n FROM t"))
-        #expect(row["i"] == .integer(-7))
-        #expect(row["r"] == .real(0.1))
-        #expect(row["s"] == .text("é"))
-        #expect(row["b"] == .blob([0, 255]))
-        #expect(row["n"] == .null)
-        #expect(row.columns == ["i", "r", "s", "b", "n"])
-    }
-
-    @Test func errorsCarryTheExtendedCodeMessageAndSQL() throws {
-        let db = try Database.inMemory()
-        try db.execute("CREATE TABLE t (k TEXT PRIMARY KEY) STRICT")
-        try db.execute("INSERT INTO t VALUES ('a')")
-        let error = try #require(throws: DatabaseError.self) {
-            try db.execute("INSERT INTO t VALUES (?)", [.text("a")])
-        }
-        #expect(error.code == 1555)  // SQLITE_CONSTRAINT_PRIMARYKEY
-        #expect(error.message.contains("UNIQUE constraint failed"))
-        #expect(error.sql == "INSERT INTO t VALUES (?)")
-    }
-
-    @Test func aFailedTransactionLeavesNothing() throws {
-        let db = try Database.inMemory()
-        try db.execute("CREATE TABLE t (k INTEGER) STRICT")
-        struct Boom: Error {}
-        #expect(throws: Boom.self) {
-            try db.transaction {
-                try db.execute("INSERT INTO t VALUES (1)")
-                throw Boom()
-            }
-        }
-        #expect(try db.fetchValue("SELECT count(*) FROM t") == .integer(0))
-        #expect(!db.isInTransaction)
-    }
-
-    @Test func prepareSingleRefusesSeveralStatements() throws {
-        let db = try Database.inMemory()
-        #expect(throws: DatabaseError.self) { try db.prepareSingle("SELECT 1; SELECT 2") }
-        #expect(try db.prepareSingle("SELECT 1;  ").fetchAll().count == 1)
-    }
-
-    @Test func foreignKeysAreEnforced() throws {
-        let db = try Database.inMemory()
-        try SchemaMigrator.migrate(db)
-        let error = try #require(throws: DatabaseError.self) {
-            try db.execute(
-                "INSERT INTO images (dataset_id, external_id, file_name, width, height) VALUES (99, 1, 'a', 1, 1)")
-        }
-        #expect(error.code == 787)  // SQLITE_CONSTRAINT_FOREIGNKEY
-    }
-}
 
 @Suite struct SchemaMigratorTests {
     func temporaryPath() -> String {
@@ -149,24 +93,5 @@ import Testing
             }
             #expect(normalize(text) == normalize(migration.sql), "Schema/\(file) differs: run Scripts/embed-schema")
         }
-    }
-}
-
-@Suite struct BulkInsertTests {
-    @Test(arguments: [0, 1, 63, 64, 65, 130, 1000])
-    func insertsEveryRowInOrder(total: Int) throws {
-        let db = try Database.inMemory()
-        try db.execute("CREATE TABLE t (i INTEGER, x REAL) STRICT")
-        let insert = try BulkInsert(db, table: "t", columns: ["i", "x"], total: total, rowsPerStatement: 64)
-        for i in 0..<total {
-            try insert.row { statement, base in
-                statement.bind(int64: Int64(i), at: base + 1)
-                statement.bind(double: Double(i) / 4, at: base + 2)
-            }
-        }
-        let rows = try db.fetchAll("SELECT i, x FROM t ORDER BY rowid")
-        #expect(rows.count == total)
-        #expect(rows.map { $0[0].int ?? -1 } == Array(0..<total))
-        #expect(rows.map { $0[1].double ?? -1 } == (0..<total).map { Double($0) / 4 })
     }
 }

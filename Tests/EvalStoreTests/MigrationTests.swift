@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
-@testable import EvalStore
+import EvalSQLite
+import EvalStore
+
+@testable import EvalStoreSQLite
 
 /// Upgrading a file written by an older evaldb keeps every imported row.
 @Suite struct MigrationTests {

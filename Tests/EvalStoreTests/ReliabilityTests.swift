@@ -1,5 +1,7 @@
 import EvalFormats
 import EvalKit
+import EvalSQLite
+import EvalStoreSQLite
 import Foundation
 import Testing
 
@@ -36,8 +38,8 @@ import Testing
     }
 
     /// A store at `path` with dataset `fake100` and run `r` (fake100's detections).
-    static func store(_ path: String) throws -> Database {
-        let db = try StoreConnection.open(path: path, mode: .create)
+    static func store(_ path: String) throws -> SQLiteStore {
+        let db = try SQLiteStore.open(path: path, mode: .create)
         _ = try Importer(db).importDataset(
             name: "fake100", path: groundTruth, format: nil, options: .init(), replace: false, strict: false)
         _ = try importRun(db, "r", detections)
@@ -45,7 +47,7 @@ import Testing
     }
 
     @discardableResult
-    static func importRun(_ db: Database, _ name: String, _ path: String, replace: Bool = false) throws
+    static func importRun(_ db: any Store, _ name: String, _ path: String, replace: Bool = false) throws
         -> RunImportResult
     {
         try Importer(db).importRun(
@@ -65,21 +67,21 @@ import Testing
         service.beforeStoring = {
             guard !replaced else { return }
             replaced = true
-            let other = try StoreConnection.open(path: path, mode: .write)
+            let other = try SQLiteStore.open(path: path, mode: .write)
             try Self.importRun(other, "r", partial, replace: true)
         }
         let outcome = try service.evaluate(runName: "r", request: Self.coco)
-        let current = try RunStore(db).require(name: "r")
+        let current = try db.runs.require(name: "r")
         #expect(replaced)
         #expect(outcome.run.id == current.id && outcome.run.sha256 == current.sha256)
         #expect(outcome.evaluation.runSHA256 == current.sha256)
         // The stored numbers are the new content's: evaluated again from scratch, they agree.
         let fresh = try EvaluationService(db).evaluate(runName: "r", request: Self.coco, force: true)
-        let stored = try EvaluationStore(db).summary(
+        let stored = try db.evaluations.summary(
             evaluationID: outcome.evaluation.id, parameters: outcome.parameters)
-        let again = try EvaluationStore(db).summary(evaluationID: fresh.evaluation.id, parameters: fresh.parameters)
+        let again = try db.evaluations.summary(evaluationID: fresh.evaluation.id, parameters: fresh.parameters)
         #expect(stored.map(\.value) == again.map(\.value))
-        #expect(try db.fetchValue("SELECT count(*) FROM evaluations").int == 1)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM evaluations").int == 1)
     }
 
     @Test func anEvaluationOfARunDeletedMeanwhileStoresNothingAndSaysSo() throws {
@@ -88,13 +90,13 @@ import Testing
         let db = try Self.store(path)
         var service = EvaluationService(db)
         service.beforeStoring = {
-            let other = try StoreConnection.open(path: path, mode: .write)
-            let run = try RunStore(other).require(name: "r")
-            try other.write { try RunStore(other).delete(id: run.id) }
+            let other = try SQLiteStore.open(path: path, mode: .write)
+            let run = try other.runs.require(name: "r")
+            try other.write { try other.runs.delete(id: run.id) }
         }
         #expect(throws: StoreError.runChanged(name: "r")) { try service.evaluate(runName: "r", request: Self.coco) }
-        #expect(try db.fetchValue("SELECT count(*) FROM evaluations").int == 0)
-        #expect(try db.fetchValue("PRAGMA foreign_key_check").isNull)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM evaluations").int == 0)
+        #expect(try db.database.fetchValue("PRAGMA foreign_key_check").isNull)
     }
 
     @Test func twoEvaluationsOfOneRunStoreOne() throws {
@@ -103,12 +105,12 @@ import Testing
         let db = try Self.store(path)
         var service = EvaluationService(db)
         service.beforeStoring = {
-            let other = try StoreConnection.open(path: path, mode: .write)
+            let other = try SQLiteStore.open(path: path, mode: .write)
             _ = try EvaluationService(other).evaluate(runName: "r", request: Self.coco)
         }
         let outcome = try service.evaluate(runName: "r", request: Self.coco)
         #expect(outcome.wasReused)
-        #expect(try db.fetchValue("SELECT count(*) FROM evaluations").int == 1)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM evaluations").int == 1)
     }
 
     @Test func anImportRacingAnIdenticalOneIsUnchanged() throws {
@@ -117,14 +119,14 @@ import Testing
         let db = try Self.store(path)
         var importer = Importer(db)
         importer.beforeStoring = {
-            let other = try StoreConnection.open(path: path, mode: .write)
+            let other = try SQLiteStore.open(path: path, mode: .write)
             try Self.importRun(other, "twin", Self.detections)
         }
         let result = try importer.importRun(
             name: "twin", path: Self.detections, datasetName: "fake100", format: nil, options: DiagnosisOptions(),
             params: [], tags: [], note: nil, replace: false, strict: false)
         #expect(result.outcome == .unchanged)
-        #expect(try db.fetchValue("SELECT count(*) FROM runs WHERE name = 'twin'").int == 1)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM runs WHERE name = 'twin'").int == 1)
     }
 
     @Test func twoReplacesAtOnceBothSucceedAndTheLastWins() throws {
@@ -135,31 +137,31 @@ import Testing
         let second = try Self.partialDetections(scratch, keep: 400)
         var importer = Importer(db)
         importer.beforeStoring = {
-            let other = try StoreConnection.open(path: path, mode: .write)
+            let other = try SQLiteStore.open(path: path, mode: .write)
             try Self.importRun(other, "r", first, replace: true)
         }
         let result = try importer.importRun(
             name: "r", path: second, datasetName: "fake100", format: nil, options: DiagnosisOptions(), params: [],
             tags: [], note: nil, replace: true, strict: false)
         #expect(result.outcome == .replaced)
-        #expect(try RunStore(db).require(name: "r").detectionCount == 400)
-        #expect(try db.fetchValue("SELECT count(*) FROM detections").int == 400)
+        #expect(try db.runs.require(name: "r").detectionCount == 400)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM detections").int == 400)
     }
 
     @Test func aReplacedBaselineStaysTheBaseline() throws {
         let scratch = try Scratch()
         let db = try Self.store(scratch.path("s.sqlite"))
-        try db.write { try BaselineStore(db).set(try RunStore(db).require(name: "r")) }
+        try db.write { try db.baselines.set(try db.runs.require(name: "r")) }
         try Self.importRun(db, "r", try Self.partialDetections(scratch, keep: 100), replace: true)
-        let datasetID = try RunStore(db).require(name: "r").datasetID
-        #expect(try BaselineStore(db).baseline(datasetID: datasetID) == "r")
+        let datasetID = try db.runs.require(name: "r").datasetID
+        #expect(try db.baselines.baseline(datasetID: datasetID) == "r")
     }
 
     @Test func writersWaitForEachOtherUpToTheBusyTimeout() throws {
         let scratch = try Scratch()
         let path = scratch.path("s.sqlite")
         let holder = try Self.store(path)
-        try holder.execute("BEGIN IMMEDIATE")
+        try holder.database.execute("BEGIN IMMEDIATE")
         // A short timeout gives up with a message naming the store and the setting.
         let impatient = try Database(path: path, busyTimeout: .milliseconds(200))
         do {
@@ -167,11 +169,11 @@ import Testing
             Issue.record("the write lock was taken twice")
         } catch {
             #expect(error.isBusy)
-            #expect(error.description.contains("the store '\(path)' is busy"))
-            #expect(error.description.contains("EVALDB_BUSY_TIMEOUT"))
+            #expect(error.storeDescription.contains("the store '\(path)' is busy"))
+            #expect(error.storeDescription.contains("EVALDB_BUSY_TIMEOUT"))
         }
         // A patient writer waits until the other commits.
-        let box = Handle(holder)
+        let box = Handle(holder.database)
         let release = Thread {
             Thread.sleep(forTimeInterval: 0.5)
             try? box.database.execute("COMMIT")
@@ -236,7 +238,7 @@ import Testing
             (14, "cannot open the store '/s.sqlite'"),
         ]
         for (code, expected) in cases {
-            let text = DatabaseError(code: code, message: "sqlite says", path: "/s.sqlite").description
+            let text = DatabaseError(code: code, message: "sqlite says", path: "/s.sqlite").storeDescription
             #expect(text.hasPrefix(expected), "\(code): \(text)")
             #expect(text.hasSuffix("(SQLite \(code): sqlite says)"))
         }
@@ -247,9 +249,9 @@ import Testing
         let db = try Self.store(scratch.path("s.sqlite"))
         try Self.importRun(db, "caf\u{E9}", Self.detections)  // NFC
         let decomposed = "cafe\u{301}"  // NFD
-        #expect(try RunStore(db).find(name: decomposed)?.name == "caf\u{E9}")
+        #expect(try db.runs.find(name: decomposed)?.name == "caf\u{E9}")
         #expect(try Self.importRun(db, decomposed, Self.detections).outcome == .unchanged)
-        #expect(try db.fetchValue("SELECT count(*) FROM runs").int == 2)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM runs").int == 2)
     }
 
     @Test(arguments: ["a\u{200B}b", "a\u{202E}b", "\u{FEFF}a", " a", "a\n", "a\u{2028}b"])
@@ -257,7 +259,7 @@ import Testing
         let scratch = try Scratch()
         let db = try Self.store(scratch.path("s.sqlite"))
         #expect(throws: StoreError.self) { try Self.importRun(db, name, Self.detections) }
-        #expect(try db.fetchValue("SELECT count(*) FROM runs").int == 1)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM runs").int == 1)
     }
 
     @Test func theDocumentedApplicationIDIsTheOneWritten() throws {

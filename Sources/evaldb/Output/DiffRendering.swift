@@ -202,13 +202,13 @@ enum DiffRendering {
     }
 
     static func printImages(
-        database: Database, runA: String, runB: String, request: EvaluationRequest, className: String?, limit: Int,
+        store: any Store, runA: String, runB: String, request: EvaluationRequest, className: String?, limit: Int,
         format: OutputFormat
     ) throws {
         var category: Int64?
         if let className {
-            let run = try RunStore(database).require(name: runA)
-            let categories = try DatasetStore(database).categories(datasetID: run.datasetID)
+            let run = try store.runs.require(name: runA)
+            let categories = try store.datasets.categories(datasetID: run.datasetID)
             guard let match = categories.first(where: { $0.name == className || String($0.id) == className }) else {
                 throw ValidationError(
                     "--class: no class '\(className)'; known: \(categories.prefix(12).map(\.name).joined(separator: ", "))"
@@ -216,7 +216,7 @@ enum DiffRendering {
             }
             category = match.id
         }
-        let (threshold, images) = try BootstrapService(database).imageChanges(
+        let (threshold, images) = try BootstrapService(store).imageChanges(
             runA: runA, runB: runB, request: request, category: category, limit: limit)
         let columns = [
             "image", "TP \(runA)", "TP \(runB)", "FP \(runA)", "FP \(runB)", "FN \(runA)", "FN \(runB)", "change",

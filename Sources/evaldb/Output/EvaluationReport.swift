@@ -32,19 +32,19 @@ struct EvaluationReport {
 
     var protocolName: String { parameters.evaluationProtocol.rawValue }
 
-    init(outcome: EvaluationOutcome, database: Database) throws {
-        let store = EvaluationStore(database)
+    init(outcome: EvaluationOutcome, store: any Store) throws {
+        let evaluations = store.evaluations
         let id = outcome.evaluation.id
         run = outcome.run.name
         dataset = outcome.dataset.name
         parameters = outcome.parameters
         parametersJSON = outcome.evaluation.parameters
-        summary = try store.summary(evaluationID: id, parameters: parameters)
+        summary = try evaluations.summary(evaluationID: id, parameters: parameters)
         let names = Dictionary(uniqueKeysWithValues: outcome.categories.map { ($0.id, $0.name) })
         let counts = Dictionary(
-            try store.classCounts(evaluationID: id).map { ($0.categoryID, $0) }, uniquingKeysWith: { a, _ in a })
+            try evaluations.classCounts(evaluationID: id).map { ($0.categoryID, $0) }, uniquingKeysWith: { a, _ in a })
         var rows: [Int64: [(Metric, Double?)]] = [:]
-        for item in try store.classValues(evaluationID: id, evaluationProtocol: parameters.evaluationProtocol)
+        for item in try evaluations.classValues(evaluationID: id, evaluationProtocol: parameters.evaluationProtocol)
         where item.metric.classKey != nil {
             rows[item.categoryID, default: []].append((item.metric, item.value))
         }

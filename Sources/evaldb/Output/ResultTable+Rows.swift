@@ -1,7 +1,7 @@
 import EvalStore
 
 extension ResultTable.Cell {
-    init(_ value: SQLValue) {
+    init(_ value: StoreValue) {
         switch value {
         case .null: self = .null
         case .integer(let v): self = .integer(v)
@@ -13,10 +13,10 @@ extension ResultTable.Cell {
 }
 
 extension ResultTable {
-    /// A table from query rows; `columns` are used when there are no rows to take them from.
-    init(rows: [Row], columns: [String]) {
-        self.columns = rows.first?.columns ?? columns
-        self.rows = rows.map { $0.values.map(Cell.init) }
+    /// A table from a query's result; `columns` name them when the query gave none.
+    init(_ result: QueryResult, columns: [String] = []) {
+        self.columns = result.columns.isEmpty ? columns : result.columns
+        self.rows = result.rows.map { $0.map(Cell.init) }
     }
 
     /// Prints the table to stdout in `format`.

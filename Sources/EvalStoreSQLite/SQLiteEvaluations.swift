@@ -1,64 +1,13 @@
-public import EvalKit
+import EvalKit
+import EvalSQLite
+import EvalStore
 
-/// An evaluation ready to store: what EvalKit computed, under which parameters, from which store rows, and how long
-/// it took.
-public struct EvaluationRecord: Sendable {
-    public var result: EvaluationResult
-    public var parameters: EvaluationParameters
-    /// The store rows of the evaluated inputs.
-    public var rows: InputRows
-    /// The image index (into `rows.imageRowIDs`) of each evaluated detection.
-    public var detectionImages: [Int32]
-    public var durationMilliseconds: Double
-
-    public init(
-        result: EvaluationResult, parameters: EvaluationParameters, rows: InputRows, detectionImages: [Int32],
-        durationMilliseconds: Double
-    ) {
-        self.result = result
-        self.parameters = parameters
-        self.rows = rows
-        self.detectionImages = detectionImages
-        self.durationMilliseconds = durationMilliseconds
-    }
-}
-
-/// The store rows that evaluation inputs were read from, by index.
-public struct InputRows: Sendable, Equatable {
-    /// `images.id` of each image index (ascending).
-    public var imageRowIDs: [Int64]
-    /// `gt_boxes.id` of each ground-truth box index.
-    public var boxRowIDs: [Int64]
-    /// `detections.seq` of each detection index.
-    public var seq: [Int64]
-
-    public init(imageRowIDs: [Int64], boxRowIDs: [Int64], seq: [Int64]) {
-        self.imageRowIDs = imageRowIDs
-        self.boxRowIDs = boxRowIDs
-        self.seq = seq
-    }
-}
-
-/// A stored evaluation's identity.
-public struct StoredEvaluation: Sendable, Equatable {
-    public var id: Int64
-    public var runID: Int64
-    public var protocolName: String
-    public var parameters: String
-    public var datasetSHA256: String
-    public var runSHA256: String
-    public var durationMilliseconds: Double
-    public var createdAt: String
-}
-
-/// Reads and writes evaluations. Writers expect to run inside the caller's transaction.
-public struct EvaluationStore {
-    public let database: Database
-
-    public init(_ database: Database) { self.database = database }
+/// Evaluations and their results in SQLite. Writers expect to run inside the caller's transaction.
+struct SQLiteEvaluations: EvaluationRepository {
+    let database: Database
 
     /// The stored evaluation of `runID` under `protocolName` and `parameters`, or nil.
-    public func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation? {
+    func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation? {
         try database.fetchOne(
             """
             SELECT id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at
@@ -73,12 +22,12 @@ public struct EvaluationStore {
     }
 
     /// Deletes an evaluation and its results.
-    public func delete(id: Int64) throws {
+    func delete(id: Int64) throws {
         try database.execute("DELETE FROM evaluations WHERE id = ?", [.integer(id)])
     }
 
     /// Inserts an evaluation with every result table; returns its id. Call inside a write transaction.
-    public func insert(_ record: EvaluationRecord, runID: Int64, datasetSHA256: String, runSHA256: String) throws
+    func insert(_ record: EvaluationRecord, runID: Int64, datasetSHA256: String, runSHA256: String) throws
         -> Int64
     {
         let result = record.result
@@ -153,7 +102,7 @@ public struct EvaluationStore {
 
     /// The summary values of evaluation `evaluationID`, stored under `parameters`, in display order. Throws
     /// `StoreError.unknownMetric` for a stored name the parameters do not report.
-    public func summary(evaluationID: Int64, parameters: EvaluationParameters) throws
+    func summary(evaluationID: Int64, parameters: EvaluationParameters) throws
         -> [EvaluationResult.SummaryValue]
     {
         let metrics = Dictionary(
@@ -170,7 +119,7 @@ public struct EvaluationStore {
 
     /// The per-class values of evaluation `evaluationID` under `evaluationProtocol`, in stored order. Throws
     /// `StoreError.unknownMetric` for a statistic this evaldb does not know.
-    public func classValues(evaluationID: Int64, evaluationProtocol: EvaluationProtocol) throws
+    func classValues(evaluationID: Int64, evaluationProtocol: EvaluationProtocol) throws
         -> [EvaluationResult.ClassValue]
     {
         try database.fetchAll(
@@ -193,7 +142,7 @@ public struct EvaluationStore {
     }
 
     /// The per-class counts of an evaluation, by category id.
-    public func classCounts(evaluationID: Int64) throws -> [EvaluationResult.ClassCounts] {
+    func classCounts(evaluationID: Int64) throws -> [EvaluationResult.ClassCounts] {
         try database.fetchAll(
             """
             SELECT category_id, iou, n_gt, n_det, tp, fp, fn FROM class_counts WHERE evaluation_id = ?

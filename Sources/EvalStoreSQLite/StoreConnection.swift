@@ -1,4 +1,6 @@
 import EvalFormats
+public import EvalSQLite
+public import EvalStore
 
 /// Opens evaldb databases the way every command needs them: created and migrated for writers, checked
 /// for readers.
@@ -6,15 +8,8 @@ import EvalFormats
 /// A file is looked at read-only before anything is written to it, so that a store of a newer evaldb, another
 /// application's SQLite file or an empty file is refused exactly as it was found (no switch to WAL, no schema).
 public enum StoreConnection {
-    /// How a command uses the database.
-    public enum Mode: Sendable {
-        /// Create the file when missing and migrate it (import commands).
-        case create
-        /// The file must exist; migrate it when older (commands that may write).
-        case write
-        /// The file must exist; opened read-only after any pending migration (`evaldb sql`, listings).
-        case readOnly
-    }
+    /// How a command uses the store.
+    public typealias Mode = StoreAccess
 
     /// The database path from `--db`, else `$EVALDB_DB`, else `./evaldb.sqlite`.
     public static func resolvePath(_ option: String?, environment: [String: String]) -> String {

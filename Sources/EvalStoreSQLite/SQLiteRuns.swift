@@ -1,86 +1,24 @@
+import EvalFormats
 import EvalKit
-public import EvalFormats
+import EvalSQLite
+import EvalStore
 
-/// A stored run, as listed and looked up by name.
-public struct StoredRun: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-    public var datasetID: Int64
-    public var format: DetectionFormat
-    public var source: String
-    public var sha256: String
-    public var importOptions: String
-    public var detectionCount: Int
-    public var note: String?
-    public var createdAt: String
-}
-
-/// What describes a run besides its detections.
-public struct RunMetadata: Sendable, Equatable {
-    public var name: String
-    public var datasetID: Int64
-    public var format: DetectionFormat
-    public var source: String
-    public var sha256: String
-    /// The corrections applied at import, canonical text (e.g. `box-format=xyxy category-offset=1`).
-    public var importOptions: String
-    public var params: [(key: String, value: String)]
-    public var tags: [(key: String, value: String)]
-    public var note: String?
-    /// The category map applied at import (the model's key as written -> dataset category id), if any.
-    public var categoryMap: [(modelKey: String, categoryID: Int64)]
-
-    public init(
-        name: String, datasetID: Int64, format: DetectionFormat, source: String, sha256: String,
-        importOptions: String = "", params: [(key: String, value: String)] = [],
-        tags: [(key: String, value: String)] = [], note: String? = nil,
-        categoryMap: [(modelKey: String, categoryID: Int64)] = []
-    ) {
-        self.categoryMap = categoryMap
-        self.name = name
-        self.datasetID = datasetID
-        self.format = format
-        self.source = source
-        self.sha256 = sha256
-        self.importOptions = importOptions
-        self.params = params
-        self.tags = tags
-        self.note = note
-    }
-
-    public static func == (l: RunMetadata, r: RunMetadata) -> Bool {
-        l.name == r.name && l.datasetID == r.datasetID && l.format == r.format && l.source == r.source
-            && l.sha256 == r.sha256 && l.importOptions == r.importOptions && l.note == r.note
-            && l.params.map { [$0.key, $0.value] } == r.params.map { [$0.key, $0.value] }
-            && l.tags.map { [$0.key, $0.value] } == r.tags.map { [$0.key, $0.value] }
-            && l.categoryMap.map { "\($0.modelKey)>\($0.categoryID)" }
-                == r.categoryMap.map { "\($0.modelKey)>\($0.categoryID)" }
-    }
-}
-
-/// Reads and writes runs and their detections. Writers expect to run inside the caller's transaction.
-public struct RunStore {
-    public let database: Database
-
-    public init(_ database: Database) { self.database = database }
+/// Runs and their detections in SQLite. Writers expect to run inside the caller's transaction.
+struct SQLiteRuns: RunRepository {
+    let database: Database
 
     private static let columns =
         "id, name, dataset_id, format, source, sha256, import_options, detection_count, note, created_at"
 
     /// The run called `name`, or nil.
-    public func find(name: String) throws -> StoredRun? {
+    func find(name: String) throws -> StoredRun? {
         let stored = try NameLookup.storedName(name, table: "runs", database: database)
         return try database.fetchOne("SELECT \(Self.columns) FROM runs WHERE name = ?", [.text(stored)]).map(
             Self.decode)
     }
 
-    /// The run called `name`; throws `StoreError.unknownRun` listing the known names.
-    public func require(name: String) throws -> StoredRun {
-        if let found = try find(name: name) { return found }
-        let known = try database.fetchAll("SELECT name FROM runs ORDER BY created_at DESC, id DESC").compactMap {
-            $0[0].string
-        }
-        throw StoreError.unknownRun(name: name, known: known)
+    func names() throws -> [String] {
+        try database.fetchAll("SELECT name FROM runs ORDER BY created_at DESC, id DESC").compactMap { $0[0].string }
     }
 
     private static func decode(_ row: Row) -> StoredRun {
@@ -92,7 +30,7 @@ public struct RunStore {
     }
 
     /// The params (or, with `tags: true`, the tags) of a run, sorted by key.
-    public func keyValues(runID: Int64, tags: Bool) throws -> [(key: String, value: String)] {
+    func keyValues(runID: Int64, tags: Bool) throws -> [(key: String, value: String)] {
         let table = tags ? "run_tags" : "run_params"
         return try database.fetchAll("SELECT key, value FROM \(table) WHERE run_id = ? ORDER BY key", [.integer(runID)])
             .map { (key: $0[0].string ?? "", value: $0[1].string ?? "") }
@@ -100,7 +38,7 @@ public struct RunStore {
 
     /// Inserts a run and its detections; returns the run's row id. `imageRowIDs[i]` is the `images.id` of
     /// catalog image `i`. Call inside a write transaction.
-    public func insert(_ run: RunMetadata, detections: ResolvedDetections, imageRowIDs: [Int64]) throws -> Int64 {
+    func insert(_ run: RunMetadata, detections: ResolvedDetections, imageRowIDs: [Int64]) throws -> Int64 {
         try database.execute(
             """
             INSERT INTO runs (name, dataset_id, format, source, sha256, import_options, detection_count, note,
@@ -159,7 +97,27 @@ public struct RunStore {
     }
 
     /// Deletes a run and its detections. Call inside a write transaction.
-    public func delete(id: Int64) throws {
+    func delete(id: Int64) throws {
         try database.execute("DELETE FROM runs WHERE id = ?", [.integer(id)])
+    }
+
+    func detectionsPerClass(of run: StoredRun) throws -> QueryResult {
+        try database.query(
+            """
+            SELECT d.category_id, c.name AS category, count(*) AS detections,
+                   count(DISTINCT d.image_id) AS images, min(d.score) AS min_score, max(d.score) AS max_score
+            FROM detections d
+            LEFT JOIN categories c ON c.dataset_id = ? AND c.category_id = d.category_id
+            WHERE d.run_id = ? GROUP BY d.category_id ORDER BY d.category_id
+            """, [.integer(run.datasetID), .integer(run.id)])
+    }
+
+    func categoryMap(of run: StoredRun) throws -> QueryResult {
+        try database.query(
+            """
+            SELECT m.model_key AS model, m.category_id, c.name AS category FROM run_category_maps m
+            LEFT JOIN categories c ON c.dataset_id = ? AND c.category_id = m.category_id
+            WHERE m.run_id = ? ORDER BY m.model_key GLOB '*[^0-9]*', CAST(m.model_key AS INTEGER), m.model_key
+            """, [.integer(run.datasetID), .integer(run.id)])
     }
 }

@@ -1,11 +1,12 @@
-/// The baseline run of each dataset: what `evaldb diff RUN` compares against.
-public struct BaselineStore {
-    public let database: Database
+import EvalSQLite
+import EvalStore
 
-    public init(_ database: Database) { self.database = database }
+/// The baseline run of each dataset in SQLite.
+struct SQLiteBaselines: BaselineRepository {
+    let database: Database
 
     /// Makes `run` its dataset's baseline (replacing any other).
-    public func set(_ run: StoredRun) throws {
+    func set(_ run: StoredRun) throws {
         try database.execute(
             """
             INSERT INTO baselines (dataset_id, run_id, set_at) VALUES (?, ?, ?)
@@ -14,13 +15,13 @@ public struct BaselineStore {
     }
 
     /// Removes the baseline of a dataset; false when there was none.
-    public func clear(datasetID: Int64) throws -> Bool {
+    func clear(datasetID: Int64) throws -> Bool {
         try database.execute("DELETE FROM baselines WHERE dataset_id = ?", [.integer(datasetID)])
         return database.changes > 0
     }
 
     /// The baseline run's name of a dataset, or nil.
-    public func baseline(datasetID: Int64) throws -> String? {
+    func baseline(datasetID: Int64) throws -> String? {
         try database.fetchValue(
             "SELECT r.name FROM baselines b JOIN runs r ON r.id = b.run_id WHERE b.dataset_id = ?",
             [.integer(datasetID)]
@@ -28,7 +29,7 @@ public struct BaselineStore {
     }
 
     /// Every baseline: dataset name, run name, when it was set.
-    public func all() throws -> [(dataset: String, run: String, setAt: String)] {
+    func all() throws -> [(dataset: String, run: String, setAt: String)] {
         try database.fetchAll(
             """
             SELECT d.name, r.name, b.set_at FROM baselines b JOIN datasets d ON d.id = b.dataset_id

@@ -1,25 +1,14 @@
-public import EvalFormats
+import EvalFormats
+import EvalSQLite
+import EvalStore
 
-/// A stored dataset, as listed and looked up by name.
-public struct StoredDataset: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-    public var format: DatasetFormat
-    public var source: String
-    public var sha256: String
-    public var defaultProtocol: String
-    public var createdAt: String
-}
-
-/// Reads and writes datasets and their ground truth. Writers expect to run inside the caller's
-/// transaction (one import = one transaction).
-public struct DatasetStore {
-    public let database: Database
-
-    public init(_ database: Database) { self.database = database }
+/// Datasets and their ground truth in SQLite. Writers expect to run inside the caller's transaction (one import =
+/// one transaction).
+struct SQLiteDatasets: DatasetRepository {
+    let database: Database
 
     /// The dataset called `name`, or nil.
-    public func find(name: String) throws -> StoredDataset? {
+    func find(name: String) throws -> StoredDataset? {
         let stored = try NameLookup.storedName(name, table: "datasets", database: database)
         return try database.fetchOne(
             "SELECT id, name, format, source, sha256, default_protocol, created_at FROM datasets WHERE name = ?",
@@ -27,14 +16,8 @@ public struct DatasetStore {
         ).map(Self.decode)
     }
 
-    /// The dataset called `name`; throws `StoreError.unknownDataset` listing the known names.
-    public func require(name: String) throws -> StoredDataset {
-        if let found = try find(name: name) { return found }
-        throw StoreError.unknownDataset(name: name, known: try names())
-    }
-
     /// The dataset with row id `id`.
-    public func find(id: Int64) throws -> StoredDataset? {
+    func find(id: Int64) throws -> StoredDataset? {
         try database.fetchOne(
             "SELECT id, name, format, source, sha256, default_protocol, created_at FROM datasets WHERE id = ?",
             [.integer(id)]
@@ -42,7 +25,7 @@ public struct DatasetStore {
     }
 
     /// All dataset names, sorted.
-    public func names() throws -> [String] {
+    func names() throws -> [String] {
         try database.fetchAll("SELECT name FROM datasets ORDER BY name").compactMap { $0[0].string }
     }
 
@@ -56,7 +39,7 @@ public struct DatasetStore {
 
     /// Inserts a dataset with its categories, images, boxes and ignored regions; returns its row id.
     /// Call inside a write transaction.
-    public func insert(
+    func insert(
         _ dataset: GroundTruthDataset, name: String, source: String, sha256: String, defaultProtocol: String
     ) throws -> Int64 {
         try database.execute(
@@ -116,17 +99,17 @@ public struct DatasetStore {
     }
 
     /// Deletes a dataset and everything that belongs to it. Call inside a write transaction.
-    public func delete(id: Int64) throws {
+    func delete(id: Int64) throws {
         try database.execute("DELETE FROM datasets WHERE id = ?", [.integer(id)])
     }
 
     /// Number of runs recorded against a dataset.
-    public func runCount(datasetID: Int64) throws -> Int {
+    func runCount(datasetID: Int64) throws -> Int {
         try database.fetchValue("SELECT count(*) FROM runs WHERE dataset_id = ?", [.integer(datasetID)]).int ?? 0
     }
 
     /// A dataset's categories, by id.
-    public func categories(datasetID: Int64) throws -> [CategoryRecord] {
+    func categories(datasetID: Int64) throws -> [CategoryRecord] {
         try database.fetchAll(
             "SELECT category_id, name, supercategory FROM categories WHERE dataset_id = ? ORDER BY category_id",
             [.integer(datasetID)]
@@ -135,7 +118,7 @@ public struct DatasetStore {
 
     /// What the diagnosis needs to know about a stored dataset, and each catalog image's row id
     /// (`imageRowIDs[i]` is the `images.id` of `catalog.images[i]`).
-    public func catalog(of dataset: StoredDataset) throws -> (catalog: DatasetCatalog, imageRowIDs: [Int64]) {
+    func catalog(of dataset: StoredDataset) throws -> (catalog: DatasetCatalog, imageRowIDs: [Int64]) {
         var images: [ImageRecord] = []
         var rowIDs: [Int64] = []
         let statement = try database.prepare(
@@ -170,5 +153,31 @@ public struct DatasetStore {
             name: dataset.name, format: dataset.format, images: images, categories: categories,
             largestGroundTruthCoordinate: largest, boxes: boxes.build())
         return (catalog, rowIDs)
+    }
+
+    /// The ids of the dataset's images matching `condition`. The condition is the user's SQL, run as the WHERE of
+    /// one read-only statement.
+    func imageRowIDs(datasetID: Int64, matching condition: String) throws -> Set<Int64> {
+        let statement: Statement
+        do {
+            statement = try database.prepareSingle("SELECT id FROM images WHERE dataset_id = ? AND (\(condition))")
+        } catch {
+            throw EvaluationError.invalidImageFilter(condition, message: error.message)
+        }
+        guard statement.isReadOnly else {
+            throw EvaluationError.invalidImageFilter(condition, message: "the condition must not write")
+        }
+        return Set(try statement.fetchAll([.integer(datasetID)]).compactMap { $0[0].int64 })
+    }
+
+    func fileNames(imageRowIDs: [Int64]) throws -> [Int64: String] {
+        let statement = try database.prepare("SELECT file_name FROM images WHERE id = ?")
+        var names: [Int64: String] = [:]
+        for id in imageRowIDs {
+            try statement.bind([.integer(id)])
+            if try statement.step() { names[id] = statement.column(0).string ?? "" }
+            statement.reset()
+        }
+        return names
     }
 }

@@ -1,3 +1,5 @@
+import EvalSQLite
+import EvalStore
 import Dispatch
 import EvalKit
 

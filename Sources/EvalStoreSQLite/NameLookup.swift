@@ -1,3 +1,4 @@
+import EvalSQLite
 /// Finds stored names the way people read them: a name typed in another Unicode normalization (NFD `e` + accent
 /// against NFC `é`) is the same name. SQLite compares bytes; Swift's `==` compares canonically equivalent strings
 /// as equal, so an exact match is tried first and a canonical one after it.

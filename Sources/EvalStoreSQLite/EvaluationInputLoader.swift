@@ -1,33 +1,23 @@
 import Dispatch
 import EvalFormats
-public import EvalKit
-
-/// A dataset's ground truth and a run's detections, with the row ids that map them back to the store.
-public struct EvaluationInputs {
-    public var groundTruth: EvalGroundTruth
-    /// `images.id` of each image index.
-    public var imageRowIDs: [Int64]
-    /// `gt_boxes.id` of each ground-truth box index.
-    public var boxRowIDs: [Int64]
-    public var detections: EvalDetections
-    /// `detections.seq` of each detection index.
-    public var seq: [Int64]
-}
+import EvalKit
+import EvalSQLite
+import EvalStore
 
 /// Loads a stored dataset and run into the structure-of-arrays inputs of EvalKit.
 ///
 /// Images are numbered by the dataset's order (`images.id` order, i.e. file order); detections come back
 /// in input (`seq`) order, although the table is clustered by image: they are read in clustered order
 /// and put back in `seq` order with one counting pass.
-public struct EvaluationInputLoader {
-    public let database: Database
+struct EvaluationInputLoader {
+    let database: Database
 
-    public init(_ database: Database) { self.database = database }
+    init(_ database: Database) { self.database = database }
 
     /// The dataset's ground truth and the run's detections. On a database file, a second read-only
     /// connection reads the ground truth and checks the run's packed copy against the table while this one
     /// reads and unpacks the packed copy; the row-by-row path is the fallback.
-    public func inputs(datasetID: Int64, runID: Int64) throws -> EvaluationInputs {
+    func inputs(datasetID: Int64, runID: Int64) throws -> EvaluationInputs {
         let path = database.path
         let immutable = database.isImmutable
         guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else {
@@ -92,7 +82,7 @@ public struct EvaluationInputLoader {
 
     /// The dataset's ground truth, with `imageRowIDs[i]` = `images.id` of image `i` and `boxRowIDs[j]` =
     /// `gt_boxes.id` of box `j`.
-    public func groundTruth(datasetID: Int64) throws -> (
+    func groundTruth(datasetID: Int64) throws -> (
         groundTruth: EvalGroundTruth, imageRowIDs: [Int64], boxRowIDs: [Int64]
     ) {
         var imageIDs: [Int64] = []
@@ -143,7 +133,7 @@ public struct EvaluationInputLoader {
 
     /// A run's detections in `seq` order, images numbered as in `groundTruth(datasetID:)`.
     /// `seq[i]` is the stored `seq` of detection `i`.
-    public func detections(runID: Int64, imageRowIDs: [Int64]) throws -> (detections: EvalDetections, seq: [Int64]) {
+    func detections(runID: Int64, imageRowIDs: [Int64]) throws -> (detections: EvalDetections, seq: [Int64]) {
         let count = try detectionCount(runID: runID)
         let index = ImageIndex(rowIDs: imageRowIDs)
         if let packed = try packedDetections(runID: runID, count: count, index: index) {

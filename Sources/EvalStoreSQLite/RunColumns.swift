@@ -1,3 +1,4 @@
+import EvalSQLite
 import EvalKit
 
 /// The packed copy of a run's detections (`run_columns`): seven little-endian 8-byte columns, in seq order,

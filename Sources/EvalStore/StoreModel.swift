@@ -1,0 +1,187 @@
+public import EvalFormats
+public import EvalKit
+
+/// A stored dataset, as listed and looked up by name.
+public struct StoredDataset: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var format: DatasetFormat
+    public var source: String
+    public var sha256: String
+    public var defaultProtocol: String
+    public var createdAt: String
+
+    public init(
+        id: Int64, name: String, format: DatasetFormat, source: String, sha256: String, defaultProtocol: String,
+        createdAt: String
+    ) {
+        self.id = id
+        self.name = name
+        self.format = format
+        self.source = source
+        self.sha256 = sha256
+        self.defaultProtocol = defaultProtocol
+        self.createdAt = createdAt
+    }
+}
+
+/// A stored run, as listed and looked up by name.
+public struct StoredRun: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var datasetID: Int64
+    public var format: DetectionFormat
+    public var source: String
+    public var sha256: String
+    public var importOptions: String
+    public var detectionCount: Int
+    public var note: String?
+    public var createdAt: String
+
+    public init(
+        id: Int64, name: String, datasetID: Int64, format: DetectionFormat, source: String, sha256: String,
+        importOptions: String, detectionCount: Int, note: String?, createdAt: String
+    ) {
+        self.id = id
+        self.name = name
+        self.datasetID = datasetID
+        self.format = format
+        self.source = source
+        self.sha256 = sha256
+        self.importOptions = importOptions
+        self.detectionCount = detectionCount
+        self.note = note
+        self.createdAt = createdAt
+    }
+}
+
+/// What describes a run besides its detections.
+public struct RunMetadata: Sendable, Equatable {
+    public var name: String
+    public var datasetID: Int64
+    public var format: DetectionFormat
+    public var source: String
+    public var sha256: String
+    /// The corrections applied at import, canonical text (e.g. `box-format=xyxy category-offset=1`).
+    public var importOptions: String
+    public var params: [(key: String, value: String)]
+    public var tags: [(key: String, value: String)]
+    public var note: String?
+    /// The category map applied at import (the model's key as written -> dataset category id), if any.
+    public var categoryMap: [(modelKey: String, categoryID: Int64)]
+
+    public init(
+        name: String, datasetID: Int64, format: DetectionFormat, source: String, sha256: String,
+        importOptions: String = "", params: [(key: String, value: String)] = [],
+        tags: [(key: String, value: String)] = [], note: String? = nil,
+        categoryMap: [(modelKey: String, categoryID: Int64)] = []
+    ) {
+        self.categoryMap = categoryMap
+        self.name = name
+        self.datasetID = datasetID
+        self.format = format
+        self.source = source
+        self.sha256 = sha256
+        self.importOptions = importOptions
+        self.params = params
+        self.tags = tags
+        self.note = note
+    }
+
+    public static func == (l: RunMetadata, r: RunMetadata) -> Bool {
+        l.name == r.name && l.datasetID == r.datasetID && l.format == r.format && l.source == r.source
+            && l.sha256 == r.sha256 && l.importOptions == r.importOptions && l.note == r.note
+            && l.params.map { [$0.key, $0.value] } == r.params.map { [$0.key, $0.value] }
+            && l.tags.map { [$0.key, $0.value] } == r.tags.map { [$0.key, $0.value] }
+            && l.categoryMap.map { "\($0.modelKey)>\($0.categoryID)" }
+                == r.categoryMap.map { "\($0.modelKey)>\($0.categoryID)" }
+    }
+}
+
+/// An evaluation ready to store: what EvalKit computed, under which parameters, from which store rows, and how long
+/// it took.
+public struct EvaluationRecord: Sendable {
+    public var result: EvaluationResult
+    public var parameters: EvaluationParameters
+    /// The store rows of the evaluated inputs.
+    public var rows: InputRows
+    /// The image index (into `rows.imageRowIDs`) of each evaluated detection.
+    public var detectionImages: [Int32]
+    public var durationMilliseconds: Double
+
+    public init(
+        result: EvaluationResult, parameters: EvaluationParameters, rows: InputRows, detectionImages: [Int32],
+        durationMilliseconds: Double
+    ) {
+        self.result = result
+        self.parameters = parameters
+        self.rows = rows
+        self.detectionImages = detectionImages
+        self.durationMilliseconds = durationMilliseconds
+    }
+}
+
+/// The store rows that evaluation inputs were read from, by index.
+public struct InputRows: Sendable, Equatable {
+    /// `images.id` of each image index (ascending).
+    public var imageRowIDs: [Int64]
+    /// `gt_boxes.id` of each ground-truth box index.
+    public var boxRowIDs: [Int64]
+    /// `detections.seq` of each detection index.
+    public var seq: [Int64]
+
+    public init(imageRowIDs: [Int64], boxRowIDs: [Int64], seq: [Int64]) {
+        self.imageRowIDs = imageRowIDs
+        self.boxRowIDs = boxRowIDs
+        self.seq = seq
+    }
+}
+
+/// A stored evaluation's identity.
+public struct StoredEvaluation: Sendable, Equatable {
+    public var id: Int64
+    public var runID: Int64
+    public var protocolName: String
+    public var parameters: String
+    public var datasetSHA256: String
+    public var runSHA256: String
+    public var durationMilliseconds: Double
+    public var createdAt: String
+
+    public init(
+        id: Int64, runID: Int64, protocolName: String, parameters: String, datasetSHA256: String, runSHA256: String,
+        durationMilliseconds: Double, createdAt: String
+    ) {
+        self.id = id
+        self.runID = runID
+        self.protocolName = protocolName
+        self.parameters = parameters
+        self.datasetSHA256 = datasetSHA256
+        self.runSHA256 = runSHA256
+        self.durationMilliseconds = durationMilliseconds
+        self.createdAt = createdAt
+    }
+}
+
+/// A dataset's ground truth and a run's detections, with the row ids that map them back to the store.
+public struct EvaluationInputs: Sendable {
+    public var groundTruth: EvalGroundTruth
+    /// `images.id` of each image index.
+    public var imageRowIDs: [Int64]
+    /// `gt_boxes.id` of each ground-truth box index.
+    public var boxRowIDs: [Int64]
+    public var detections: EvalDetections
+    /// `detections.seq` of each detection index.
+    public var seq: [Int64]
+
+    public init(
+        groundTruth: EvalGroundTruth, imageRowIDs: [Int64], boxRowIDs: [Int64], detections: EvalDetections,
+        seq: [Int64]
+    ) {
+        self.groundTruth = groundTruth
+        self.imageRowIDs = imageRowIDs
+        self.boxRowIDs = boxRowIDs
+        self.detections = detections
+        self.seq = seq
+    }
+}

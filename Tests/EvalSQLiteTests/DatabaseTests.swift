@@ -1,0 +1,133 @@
+import EvalSQLite
+import Testing
+
+@Suite struct DatabaseTests {
+    @Test func bindsAndReadsEveryValueType() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT) STRICT")
+        try db.execute(
+            "INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.integer(-7), .real(0.1), .text("é"), .blob([0, 255]), .null])
+        let row = try #require(try db.fetchOne("SELECT i, r, s, b, n FROM t"))
+        #expect(row["i"] == .integer(-7))
+        #expect(row["r"] == .real(0.1))
+        #expect(row["s"] == .text("é"))
+        #expect(row["b"] == .blob([0, 255]))
+        #expect(row["n"] == .null)
+        #expect(row.columns == ["i", "r", "s", "b", "n"])
+    }
+
+    @Test func errorsCarryTheExtendedCodeMessageAndSQL() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (k TEXT PRIMARY KEY) STRICT")
+        try db.execute("INSERT INTO t VALUES ('a')")
+        let error = try #require(throws: DatabaseError.self) {
+            try db.execute("INSERT INTO t VALUES (?)", [.text("a")])
+        }
+        #expect(error.code == 1555)  // SQLITE_CONSTRAINT_PRIMARYKEY
+        #expect(error.message.contains("UNIQUE constraint failed"))
+        #expect(error.sql == "INSERT INTO t VALUES (?)")
+    }
+
+    @Test func aFailedTransactionLeavesNothing() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (k INTEGER) STRICT")
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (1)")
+                throw Boom()
+            }
+        }
+        #expect(try db.fetchValue("SELECT count(*) FROM t") == .integer(0))
+        #expect(!db.isInTransaction)
+    }
+
+    @Test func prepareSingleRefusesSeveralStatements() throws {
+        let db = try Database.inMemory()
+        #expect(throws: DatabaseError.self) { try db.prepareSingle("SELECT 1; SELECT 2") }
+        #expect(try db.prepareSingle("SELECT 1;  ").fetchAll().count == 1)
+    }
+
+    @Test func foreignKeysAreEnforced() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY) STRICT")
+        try db.execute("CREATE TABLE child (parent_id INTEGER NOT NULL REFERENCES parent (id)) STRICT")
+        let error = try #require(throws: DatabaseError.self) {
+            try db.execute("INSERT INTO child (parent_id) VALUES (99)")
+        }
+        #expect(error.code == 787)  // SQLITE_CONSTRAINT_FOREIGNKEY
+    }
+}
+
+
+@Suite struct MigrationsTests {
+    static let migrations = Migrations(
+        applicationID: 42,
+        steps: [
+            (name: "0001_a.sql", sql: "CREATE TABLE a (x INTEGER) STRICT;"),
+            (name: "0002_b.sql", sql: "CREATE TABLE b (y INTEGER) STRICT; INSERT INTO a VALUES (1);"),
+        ])
+
+    @Test func appliesThePendingStepsAndRecordsTheVersionAndApplication() throws {
+        let db = try Database.inMemory()
+        #expect(try Self.migrations.compatibility(of: db) == .compatible(version: 0))
+        try Self.migrations.apply(to: db)
+        #expect(try Self.migrations.version(of: db) == 2)
+        #expect(try db.fetchValue("PRAGMA application_id") == .integer(42))
+        #expect(try db.fetchValue("SELECT count(*) FROM a") == .integer(1))
+        // Applying again changes nothing.
+        try Self.migrations.apply(to: db)
+        #expect(try db.fetchValue("SELECT count(*) FROM a") == .integer(1))
+    }
+
+    @Test func startsFromTheRecordedVersion() throws {
+        let db = try Database.inMemory()
+        try Migrations(applicationID: 42, steps: Array(Self.migrations.steps.prefix(1))).apply(to: db)
+        #expect(try Self.migrations.compatibility(of: db) == .compatible(version: 1))
+        try Self.migrations.apply(to: db)
+        #expect(try db.fetchValue("SELECT count(*) FROM b") == .integer(0))
+        #expect(try Self.migrations.version(of: db) == 2)
+    }
+
+    @Test func tellsNewerAndForeignFilesApart() throws {
+        let newer = try Database.inMemory()
+        try Self.migrations.apply(to: newer)
+        try newer.execute("PRAGMA user_version = 3")
+        #expect(try Self.migrations.compatibility(of: newer) == .newer(version: 3))
+        let foreign = try Database.inMemory()
+        try foreign.execute("CREATE TABLE notes (x TEXT)")
+        #expect(try Self.migrations.compatibility(of: foreign) == .foreign)
+        let otherApplication = try Database.inMemory()
+        try otherApplication.execute("PRAGMA application_id = 7")
+        #expect(try Self.migrations.compatibility(of: otherApplication) == .foreign)
+    }
+
+    @Test func aFailingStepLeavesTheFileAsItWas() throws {
+        let db = try Database.inMemory()
+        let broken = Migrations(
+            applicationID: 42,
+            steps: Self.migrations.steps + [(name: "0003_bad.sql", sql: "CREATE TABLE c (z INTEGER); SELECT nope;")])
+        #expect(throws: DatabaseError.self) { try broken.apply(to: db) }
+        #expect(try broken.version(of: db) == 0)
+        #expect(try db.fetchValue("SELECT count(*) FROM sqlite_schema") == .integer(0))
+    }
+}
+
+@Suite struct BulkInsertTests {
+    @Test(arguments: [0, 1, 63, 64, 65, 130, 1000])
+    func insertsEveryRowInOrder(total: Int) throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (i INTEGER, x REAL) STRICT")
+        let insert = try BulkInsert(db, table: "t", columns: ["i", "x"], total: total, rowsPerStatement: 64)
+        for i in 0..<total {
+            try insert.row { statement, base in
+                statement.bind(int64: Int64(i), at: base + 1)
+                statement.bind(double: Double(i) / 4, at: base + 2)
+            }
+        }
+        let rows = try db.fetchAll("SELECT i, x FROM t ORDER BY rowid")
+        #expect(rows.count == total)
+        #expect(rows.map { $0[0].int ?? -1 } == Array(0..<total))
+        #expect(rows.map { $0[1].double ?? -1 } == (0..<total).map { Double($0) / 4 })
+    }
+}
