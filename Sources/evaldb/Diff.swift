@@ -45,8 +45,9 @@ struct Diff: ParsableCommand {
     @Option(
         name: .customLong("fail-if-worse"),
         help: ArgumentHelp(
-            "Exit 1 when B is worse than A on METRIC by more than TOL (repeatable).", valueName: "METRIC[:TOL]"))
-    var gates: [String] = []
+            "Exit 1 when B is worse than A on METRIC by more than TOL (repeatable).", valueName: "METRIC[:TOL]"),
+        transform: DiffGate.init(parsing:))
+    var gates: [DiffGate] = []
     @Flag(help: "Compare runs of datasets with different contents anyway.") var force = false
     @Flag(name: .customLong("show-sql"), help: "Print the SQL that gives the per-class table from the views, and stop.")
     var showSQL = false
@@ -63,7 +64,6 @@ struct Diff: ParsableCommand {
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
         if imageClass != nil && !images { throw ValidationError("--class goes with --images") }
         if level.value != 0.95 && !ci { throw ValidationError("--level goes with --ci") }
-        _ = try gates.map(DiffGate.init(parsing:))
     }
 
     func run() throws {
@@ -101,6 +101,8 @@ struct Diff: ParsableCommand {
             a: try EvaluationReport(outcome: outcomeA, store: store),
             b: try EvaluationReport(outcome: outcomeB, store: store), intervals: intervals)
         let chosen = try chosenMetrics(report)
+        // A gate on a metric or class the report lacks is refused before anything is printed.
+        let gateValues = try gates.map { try $0.value(in: report) }
         if showSQL {
             Console.out(
                 DiffRendering.sql(
@@ -110,9 +112,8 @@ struct Diff: ParsableCommand {
         }
         DiffRendering.print(report, metrics: chosen, sort: sort, all: all, format: output.format)
         var failures: [String] = []
-        for text in gates {
-            let gate = try DiffGate(parsing: text)
-            if let failure = try gate.failure(in: report, useInterval: ci) { failures.append(failure) }
+        for (gate, value) in zip(gates, gateValues) {
+            if let failure = gate.failure(value, report: report, useInterval: ci) { failures.append(failure) }
         }
         if !failures.isEmpty {
             for failure in failures { Console.err("evaldb diff: \(failure)") }
@@ -202,8 +203,7 @@ struct DiffGate {
         tolerance = 0
         if let colon = spec.lastIndex(of: ":") {
             guard let value = Double(spec[spec.index(after: colon)...]), value >= 0, value.isFinite else {
-                throw ValidationError(
-                    "--fail-if-worse \(text): the tolerance after ':' must be a number >= 0 (e.g. AP:0.005)")
+                throw ValidationError("the tolerance after ':' must be a number >= 0 (e.g. AP:0.005)")
             }
             tolerance = value
             spec = spec[..<colon]
@@ -214,14 +214,13 @@ struct DiffGate {
         }
         metric = String(spec)
         guard !metric.isEmpty, className?.isEmpty != true else {
-            throw ValidationError("--fail-if-worse \(text): expected METRIC[:TOL] or METRIC[CLASS]:TOL, e.g. AP:0.005")
+            throw ValidationError("expected METRIC[:TOL] or METRIC[CLASS]:TOL, e.g. AP:0.005")
         }
     }
 
-    /// The one-line reason when B is worse than allowed, else nil. Throws when the metric does not exist.
-    func failure(in report: DiffReport, useInterval: Bool) throws -> String? {
-        let value: DiffReport.Value
-        var label = metric
+    /// The value the gate reads in `report`, with its label (`AP`, `AP50[car]`). Throws a usage error when the
+    /// report has no such metric or class.
+    func value(in report: DiffReport) throws -> (label: String, value: DiffReport.Value) {
         if let className {
             guard
                 let row = report.classes.first(where: { $0.name == className || String($0.id) == className })
@@ -235,16 +234,19 @@ struct DiffGate {
                     "--fail-if-worse: no per-class metric '\(metric)'; available: \(report.classMetricNames.joined(separator: ", "))"
                 )
             }
-            value = found
-            label = "\(metric)[\(row.name)]"
-        } else {
-            guard let found = report.metrics.first(where: { $0.metric.summaryName == metric })?.value else {
-                throw ValidationError(
-                    "--fail-if-worse: no summary metric '\(metric)'; available: \(report.metrics.map(\.metric.summaryName).joined(separator: ", ")) (per class: METRIC[CLASS])"
-                )
-            }
-            value = found
+            return ("\(metric)[\(row.name)]", found)
         }
+        guard let found = report.metrics.first(where: { $0.metric.summaryName == metric })?.value else {
+            throw ValidationError(
+                "--fail-if-worse: no summary metric '\(metric)'; available: \(report.metrics.map(\.metric.summaryName).joined(separator: ", ")) (per class: METRIC[CLASS])"
+            )
+        }
+        return (metric, found)
+    }
+
+    /// The one-line reason when B is worse than allowed on `gated` (from `value(in:)`), else nil.
+    func failure(_ gated: (label: String, value: DiffReport.Value), report: DiffReport, useInterval: Bool) -> String? {
+        let (label, value) = gated
         guard let change = value.change else {
             return value.a != nil && value.b == nil ? "\(label) is undefined in B (defined in A)" : nil
         }

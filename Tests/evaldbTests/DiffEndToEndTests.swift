@@ -109,6 +109,12 @@ import Testing
         let unknown = try cli.run(["diff", "A", "B", "--fail-if-worse", "mAP"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("no summary metric 'mAP'"))
+        // Refused before the comparison is printed.
+        #expect(unknown.stdout.isEmpty, "\(unknown.stdout)")
+        let unknownClass = try cli.run(["diff", "A", "B", "--fail-if-worse", "AP[unicorn]"])
+        #expect(unknownClass.status == 64)
+        #expect(unknownClass.stderr.contains("no class 'unicorn'"))
+        #expect(unknownClass.stdout.isEmpty, "\(unknownClass.stdout)")
         #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "AP:x"]).status == 64)
         // With --ci the whole interval must be beyond the tolerance.
         let significant = try cli.run(["diff", "B", "A", "--ci", "--resamples", "200", "--fail-if-worse", "AP50"])
