@@ -4,12 +4,12 @@ internal import CSQLite
 private let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// A prepared statement, reusable in bulk paths: bind, step, reset.
-/// Finalized when released. Not thread-safe; belongs to its `Database`.
+/// Finalized when released. Not thread-safe; belongs to its `Database`, which it keeps open while it lives.
 public final class Statement {
     let handle: OpaquePointer
     /// The statement's SQL, for error messages.
     public let sql: String
-    unowned let database: Database
+    let database: Database
 
     init(database: Database, sql: String, single: Bool = false) throws(DatabaseError) {
         var statement: OpaquePointer?

@@ -30,6 +30,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case runWithoutDataset(run: String, datasetID: Int64)
     /// A dataset whose default protocol this evaldb does not know.
     case unknownProtocol(String, dataset: String)
+    /// A stored value this evaldb does not know (written by another version?).
+    case unknownStoredValue(String, of: String)
     /// An SQL condition (`--where`) the store cannot run: the store's message.
     case invalidCondition(String)
     /// A parameter given to a statement that has no such parameter.
@@ -73,6 +75,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownProtocol(let name, let dataset):
             return
                 "dataset '\(dataset)' names the protocol '\(name)', which this evaldb does not know (coco, voc07, voc12, visdrone); pass --protocol"
+        case .unknownStoredValue(let value, let owner):
+            return
+                "\(owner) has a \(value) this evaldb does not know (written by a newer version?); upgrade evaldb, or delete and import it again"
         case .invalidCondition(let message):
             return "the condition cannot run: \(message)"
         case .unknownParameter(let name):

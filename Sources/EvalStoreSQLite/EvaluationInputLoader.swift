@@ -49,7 +49,7 @@ struct EvaluationInputLoader {
             }
         }
         guard let loadedGroundTruth = side.groundTruth, let loadedPacked = side.packed else {
-            throw DatabaseError(code: 1, message: "evaluation inputs not read")
+            preconditionFailure("concurrentPerform(iterations: 2) ran both halves")
         }
         let (groundTruth, gtImageRowIDs, boxRowIDs, rowsMatch) = try loadedGroundTruth.get()
         let packed = try loadedPacked.get()

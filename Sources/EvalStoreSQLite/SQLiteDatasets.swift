@@ -29,10 +29,14 @@ struct SQLiteDatasets: DatasetRepository {
         try database.fetchAll("SELECT name FROM datasets ORDER BY name").compactMap { $0[0].string }
     }
 
-    private static func decode(_ row: Row) -> StoredDataset {
-        StoredDataset(
-            id: row[0].int64 ?? 0, name: row[1].string ?? "",
-            format: DatasetFormat(rawValue: row[2].string ?? "") ?? .coco,
+    private static func decode(_ row: Row) throws -> StoredDataset {
+        let formatName = row[2].string ?? ""
+        guard let format = DatasetFormat(rawValue: formatName) else {
+            throw StoreError.unknownStoredValue(
+                "dataset format '\(formatName)'", of: "dataset '\(row[1].string ?? "")'")
+        }
+        return StoredDataset(
+            id: row[0].int64 ?? 0, name: row[1].string ?? "", format: format,
             source: row[3].string ?? "", sha256: row[4].string ?? "", defaultProtocol: row[5].string ?? "",
             createdAt: row[6].string ?? "")
     }

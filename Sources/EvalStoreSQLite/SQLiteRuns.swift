@@ -21,10 +21,14 @@ struct SQLiteRuns: RunRepository {
         try database.fetchAll("SELECT name FROM runs ORDER BY created_at DESC, id DESC").compactMap { $0[0].string }
     }
 
-    private static func decode(_ row: Row) -> StoredRun {
-        StoredRun(
+    private static func decode(_ row: Row) throws -> StoredRun {
+        let formatName = row[3].string ?? ""
+        guard let format = DetectionFormat(rawValue: formatName) else {
+            throw StoreError.unknownStoredValue("detection format '\(formatName)'", of: "run '\(row[1].string ?? "")'")
+        }
+        return StoredRun(
             id: row[0].int64 ?? 0, name: row[1].string ?? "", datasetID: row[2].int64 ?? 0,
-            format: DetectionFormat(rawValue: row[3].string ?? "") ?? .coco, source: row[4].string ?? "",
+            format: format, source: row[4].string ?? "",
             sha256: row[5].string ?? "", importOptions: row[6].string ?? "", detectionCount: row[7].int ?? 0,
             note: row[8].string, createdAt: row[9].string ?? "")
     }

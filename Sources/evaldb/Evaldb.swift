@@ -51,12 +51,26 @@ struct Evaldb: ParsableCommand {
             try refuseRunTogetherShortOptions(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             try command.run()
+            try checkOutput()
         } catch let error as DatabaseError {
             // SQLite's failures, in the store's words.
             exit(withError: StoreFailure(description: error.storeDescription))
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+extension Evaldb {
+    /// Throws when a write to stdout or stderr failed: the output is incomplete, so the command did not succeed. A
+    /// closed pipe (`| head`) ends with exit 1 and no message; other failures (a full disk) say what happened.
+    static func checkOutput() throws {
+        guard let failure = Console.writeFailure else { return }
+        if failure.code == EPIPE { throw ExitCode.failure }
+        let stream = failure.descriptor == 1 ? "standard output" : "standard error"
+        throw StoreFailure(
+            description:
+                "writing to \(stream) failed: \(String(cString: strerror(failure.code))); the output is incomplete")
     }
 }
 

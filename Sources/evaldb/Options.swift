@@ -57,7 +57,8 @@ enum ProcessEnvironment {
     }
 }
 
-/// Writing to stdout and stderr.
+/// Writing to stdout and stderr. A write that fails (a full disk, a closed pipe) is remembered, so that the command
+/// ends with exit 1 instead of claiming success for output that was lost.
 enum Console {
     /// Writes text to standard output as is.
     static func out(_ text: String) {
@@ -69,14 +70,20 @@ enum Console {
         writeAll(line + "\n", to: 2)
     }
 
+    /// The first failed write: the descriptor and errno; nil while every write succeeded.
+    static var writeFailure: (descriptor: Int32, code: Int32)? { failures.first }
+
+    private static let failures = WriteFailures()
+
     private static func writeAll(_ text: String, to descriptor: Int32) {
         var text = text
         text.withUTF8 { buffer in
             var offset = 0
             while offset < buffer.count {
                 let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
                 if written <= 0 {
-                    if written < 0 && errno == EINTR { continue }
+                    failures.record(descriptor: descriptor, code: written < 0 ? errno : EIO)
                     return
                 }
                 offset += written
@@ -86,6 +93,27 @@ enum Console {
 
     /// True when standard error is a terminal (progress is shown only then).
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
+}
+
+/// The first write failure, kept under a lock (the diagnosis may print from worker threads).
+private final class WriteFailures: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var recorded: (descriptor: Int32, code: Int32)?
+
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func record(descriptor: Int32, code: Int32) {
+        pthread_mutex_lock(&lock)
+        if recorded == nil { recorded = (descriptor, code) }
+        pthread_mutex_unlock(&lock)
+    }
+
+    var first: (descriptor: Int32, code: Int32)? {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return recorded
+    }
 }
 
 /// Parses `key=value` arguments (`--param`, `--tag`).

@@ -213,4 +213,23 @@ import Testing
         #expect(result.stderr.contains("an empty file, not an evaldb store yet"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)).isEmpty)
     }
+
+    /// Output that cannot be written (a full disk: /dev/full) is a failure, not a silent success.
+    @Test func aFailedWriteToStandardOutputExitsOne() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["dataset", "import", "voc", Self.vocFolder]).status == 0)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["datasets", "--db", cli.database]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(stderr.contains("writing to standard output failed: No space left on device"), "\(stderr)")
+    }
 }

@@ -51,11 +51,15 @@ public enum CocoEvaluator {
                     recall.baseAddress!.initialize(repeating: -1, count: shape.recallCount)
                     LargeBuffer.preferHugePages(precision.baseAddress!, count: shape.curveCount)
                     LargeBuffer.preferHugePages(scores.baseAddress!, count: shape.curveCount)
+                    UnwrittenSlots.mark(precision.baseAddress!, count: shape.curveCount)
+                    UnwrittenSlots.mark(scores.baseAddress!, count: shape.curveCount)
                     let output = workspace.output(
                         precision: precision.baseAddress!, scores: scores.baseAddress!, recall: recall.baseAddress!)
                     evaluateUnits(
                         detectionCount: detections.count, grouping: grouping, shape: shape, parameters: parameters,
                         output: output)
+                    UnwrittenSlots.assertWritten(precision.baseAddress!, count: shape.curveCount, "COCO precision")
+                    UnwrittenSlots.assertWritten(scores.baseAddress!, count: shape.curveCount, "COCO scores")
                     recallCount = shape.recallCount
                 }
                 scoresCount = shape.curveCount

@@ -112,7 +112,8 @@ struct CocoGrouping: Sendable {
     /// go to one advancing stream per category, which is far kinder to the caches than gathering rows category
     /// by category.
     private static func scatter<Row>(position: [Int32], count: Int, row: (Int) -> Row) -> [Row] {
-        [Row](unsafeUninitializedCapacity: count) { buffer, initialized in
+        UnwrittenSlots.assertPermutation(position, count: count, "COCO grouping")
+        return [Row](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }
             LargeBuffer.preferHugePages(base, count: count)
             for index in 0..<position.count where position[index] >= 0 {

@@ -20,3 +20,41 @@ enum LargeBuffer {
         #endif
     }
 }
+
+/// Debug builds: checks that buffers created uninitialized (to skip a fill that a benchmark showed costs time)
+/// were written everywhere. Release builds compile these to nothing.
+enum UnwrittenSlots {
+    /// A NaN whose payload no arithmetic produces: a slot still holding it was never written.
+    static let marker = Double(bitPattern: 0x7FF4_0BAD_5107_5107)
+
+    /// Fills `count` slots with the marker (debug builds only).
+    static func mark(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
+        #if DEBUG
+            buffer.initialize(repeating: marker, count: count)
+        #endif
+    }
+
+    /// Asserts that none of `count` slots still holds the marker (debug builds only).
+    static func assertWritten(_ buffer: UnsafePointer<Double>, count: Int, _ what: @autoclosure () -> String) {
+        #if DEBUG
+            for index in 0..<count where buffer[index].bitPattern == marker.bitPattern {
+                assertionFailure("\(what()): slot \(index) of \(count) was never written")
+            }
+        #endif
+    }
+
+    /// Asserts that the non-negative `positions` are `0..<count`, each once: a scatter through them writes every
+    /// slot (debug builds only).
+    static func assertPermutation(_ positions: [Int32], count: Int, _ what: @autoclosure () -> String) {
+        #if DEBUG
+            var seen = [Bool](repeating: false, count: count)
+            var written = 0
+            for position in positions where position >= 0 {
+                assert(Int(position) < count && !seen[Int(position)], "\(what()): slot \(position) written twice")
+                seen[Int(position)] = true
+                written += 1
+            }
+            assert(written == count, "\(what()): \(count - written) of \(count) slots never written")
+        #endif
+    }
+}
