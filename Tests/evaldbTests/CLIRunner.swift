@@ -101,16 +101,20 @@ struct CLI {
         return url.path
     }
 
-    /// Counts of every table, to show that a failed command changed nothing.
+    /// The row count of every table in the store (`table=count` lines, tables from `sqlite_master`, so a table a
+    /// later migration adds is counted too), to show that a failed command changed nothing.
     func snapshot() throws -> String {
-        let tables = [
-            "datasets", "categories", "images", "gt_boxes", "ignored_regions", "runs", "run_params", "run_tags",
-            "detections",
-        ]
-        let sql = "SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " || ',' || ")
+        let listing = try run([
+            "sql", "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            "--format", "csv",
+        ])
+        #expect(listing.status == 0, "\(listing.stderr)")
+        let tables = listing.stdout.split(separator: "\n").dropFirst().map(String.init)
+        #expect(!tables.isEmpty, "no tables in \(database)")
+        let sql = tables.map { "SELECT '\($0)=' || count(*) FROM \"\($0)\"" }.joined(separator: " UNION ALL ")
         let result = try run(["sql", sql, "--format", "csv"])
         #expect(result.status == 0, "\(result.stderr)")
-        return result.stdout
+        return result.stdout.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
