@@ -20,18 +20,27 @@ enum CocoFixture {
         return groundTruth(dataset)
     }
 
-    /// Converts a dataset the way the store hands it to the evaluator.
+    /// Converts a dataset the way the store hands it to the evaluator: a box's annotation id is its COCO id, and a
+    /// box without one (VOC, YOLO and VisDrone data) carries its position in the file + 1, as in the store (which
+    /// gives it its `gt_boxes` row id: 1, 2, ... in file order for the first dataset stored). COCO boxes always
+    /// have an id (the reader requires one), so a COCO id 0 stays pycocotools' id that never matches, while a box
+    /// without an id is never mistaken for it.
     static func groundTruth(_ dataset: GroundTruthDataset) -> EvalGroundTruth {
         var groundTruth = EvalGroundTruth(
             imageIDs: dataset.images.map(\.id), imageWidths: dataset.images.map(\.width),
             imageHeights: dataset.images.map(\.height), categoryIDs: dataset.categories.map(\.id).sorted())
-        for box in dataset.boxes {
+        for (index, box) in dataset.boxes.enumerated() {
             groundTruth.appendBox(
                 image: Int32(box.imageIndex), category: box.categoryID, x: box.x, y: box.y, width: box.width,
                 height: box.height, area: box.area, isCrowd: box.isCrowd, isIgnored: box.isIgnored,
-                isDifficult: box.isDifficult, annotationID: box.annotationID ?? 0)
+                isDifficult: box.isDifficult, annotationID: storedAnnotationID(box, position: index))
         }
         return groundTruth
+    }
+
+    /// The annotation id the store gives the evaluator for the box at `position` of a dataset stored first.
+    static func storedAnnotationID(_ box: GroundTruthBox, position: Int) -> Int64 {
+        box.annotationID ?? Int64(position + 1)
     }
 
     /// Reads a COCO results file as `EvalDetections` against `groundTruth` (image ids resolved to indexes).

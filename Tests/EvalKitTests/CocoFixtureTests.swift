@@ -101,4 +101,19 @@ import Testing
         #expect((0..<n).contains { intended.matchedGroundTruth[t50 * n + $0] == Int32(zero) })
         #expect(quirk.counts[0].truePositives + 1 == intended.counts[0].truePositives)
     }
+
+    /// VOC boxes have no annotation ids; converted as the store converts them they match under COCO like any box:
+    /// the toy example's VOC ground truth with its corner detections gives pycocotools' numbers on the COCO copy
+    /// whose annotation ids are renumbered from 1 (with id 0 for a missing id, every detection would be a false
+    /// positive and AP 0).
+    @Test func boxesWithoutAnnotationIDsMatchUnderCoco() throws {
+        let voc = try VocVisDroneFixtures.padillaToyExample(.classNameXYXY)
+        #expect(voc.gt.annotationID.allSatisfy { $0 > 0 })
+        let expected = try CocoFixture.expected("padilla-review-toyexample/expected-pycocotools-ann-ids-plus1.json")
+        let result = CocoEvaluator.evaluate(voc.gt, voc.dt)
+        #expect(result.stats.count == expected.stats.count)
+        for (got, want) in zip(result.stats, expected.stats) {
+            #expect(abs(got - want) <= 1e-12, "\(result.stats) against \(expected.stats)")
+        }
+    }
 }

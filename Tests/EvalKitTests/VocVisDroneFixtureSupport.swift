@@ -34,16 +34,17 @@ enum VocVisDroneFixtures {
 
     // MARK: Conversion from the readers' model
 
-    /// The evaluator's view of a dataset, as the store hands it over.
+    /// The evaluator's view of a dataset, as the store hands it over (annotation ids as in
+    /// `CocoFixture.groundTruth(_:)`: a box without one carries its position + 1).
     static func evalGroundTruth(_ dataset: GroundTruthDataset) -> EvalGroundTruth {
         var gt = EvalGroundTruth(
             imageIDs: dataset.images.map(\.id), imageWidths: dataset.images.map(\.width),
             imageHeights: dataset.images.map(\.height), categoryIDs: dataset.categories.map(\.id).sorted())
-        for box in dataset.boxes {
+        for (index, box) in dataset.boxes.enumerated() {
             gt.appendBox(
                 image: Int32(box.imageIndex), category: box.categoryID, x: box.x, y: box.y, width: box.width,
                 height: box.height, area: box.area, isCrowd: box.isCrowd, isIgnored: box.isIgnored,
-                isDifficult: box.isDifficult, annotationID: box.annotationID ?? 0)
+                isDifficult: box.isDifficult, annotationID: CocoFixture.storedAnnotationID(box, position: index))
         }
         for region in dataset.ignoredRegions {
             gt.appendRegion(

@@ -18,17 +18,40 @@ struct CLI {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
-    /// The evaldb binary next to the test bundle (SwiftPM builds it with the tests).
-    static var binary: URL {
-        let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var folder = testExecutable.deletingLastPathComponent()
-        // On macOS the tests run inside an .xctest bundle.
-        while folder.pathExtension == "xctest" || folder.lastPathComponent == "MacOS"
-            || folder.lastPathComponent == "Contents"
-        {
-            folder = folder.deletingLastPathComponent()
+    /// The evaldb binary: `$EVALDB_BINARY` when set, else the `evaldb` SwiftPM builds next to the test bundle
+    /// (`swift test` builds the executable with the tests, into the same products folder).
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["EVALDB_BINARY"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
         }
-        return folder.appendingPathComponent("evaldb")
+        for folder in productFolders() {
+            let candidate = folder.appendingPathComponent("evaldb")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        // Not found: the first candidate, so that the failure names a path (set EVALDB_BINARY to override).
+        return (productFolders().first ?? URL(fileURLWithPath: ".")).appendingPathComponent("evaldb")
+    }()
+
+    /// The folders that may hold the products, most specific first: the folder of the bundle holding this code
+    /// and of every loaded `.xctest` bundle (macOS loads the tests from `evaldbPackageTests.xctest`), the main
+    /// bundle's folder (Linux runs `evaldbPackageTests.xctest` as an executable in the products folder), and the
+    /// folder of the executable.
+    static func productFolders() -> [URL] {
+        var folders: [URL] = []
+        let own = Bundle(for: OutputCollector.self).bundleURL
+        folders.append(own.pathExtension == "xctest" ? own.deletingLastPathComponent() : own)
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            folders.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        folders.append(Bundle.main.bundleURL)
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var folder = executable.deletingLastPathComponent()
+            while folder.pathExtension == "xctest" || ["MacOS", "Contents"].contains(folder.lastPathComponent) {
+                folder = folder.deletingLastPathComponent()
+            }
+            folders.append(folder)
+        }
+        return folders
     }
 
     /// The reference fixtures folder.
@@ -78,16 +101,20 @@ struct CLI {
         return url.path
     }
 
-    /// Counts of every table, to show that a failed command changed nothing.
+    /// The row count of every table in the store (`table=count` lines, tables from `sqlite_master`, so a table a
+    /// later migration adds is counted too), to show that a failed command changed nothing.
     func snapshot() throws -> String {
-        let tables = [
-            "datasets", "categories", "images", "gt_boxes", "ignored_regions", "runs", "run_params", "run_tags",
-            "detections",
-        ]
-        let sql = "SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " || ',' || ")
+        let listing = try run([
+            "sql", "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            "--format", "csv",
+        ])
+        #expect(listing.status == 0, "\(listing.stderr)")
+        let tables = listing.stdout.split(separator: "\n").dropFirst().map(String.init)
+        #expect(!tables.isEmpty, "no tables in \(database)")
+        let sql = tables.map { "SELECT '\($0)=' || count(*) FROM \"\($0)\"" }.joined(separator: " UNION ALL ")
         let result = try run(["sql", sql, "--format", "csv"])
         #expect(result.status == 0, "\(result.stderr)")
-        return result.stdout
+        return result.stdout.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }

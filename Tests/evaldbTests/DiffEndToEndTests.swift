@@ -21,6 +21,18 @@ import Testing
         return cli
     }
 
+    /// The official toolkit's seven metrics of run `run`, in percent.
+    func official(_ run: String) throws -> [String: Double] {
+        let text = try String(
+            contentsOfFile: CLI.fixture("visdrone-synth/expected-official-\(run).txt"), encoding: .utf8)
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { values[String(parts[0])] = Double(parts[1]) }
+        }
+        return values
+    }
+
     @Test func changesAreBMinusAOfTheEvaluations() throws {
         let cli = try visDrone()
         defer { cli.remove() }
@@ -116,12 +128,82 @@ import Testing
         #expect(unknownClass.stderr.contains("no class 'unicorn'"))
         #expect(unknownClass.stdout.isEmpty, "\(unknownClass.stdout)")
         #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "AP:x"]).status == 64)
-        // With --ci the whole interval must be beyond the tolerance.
+        // With --ci the whole interval must be beyond the tolerance: AP50 fell from B to A by more than the
+        // resampling explains, and the gate says so with the interval.
         let significant = try cli.run(["diff", "B", "A", "--ci", "--resamples", "200", "--fail-if-worse", "AP50"])
         #expect(significant.status == 1)
-        #expect(significant.stderr.contains("95% interval"))
-        let noise = try cli.run(["diff", "A", "B", "--ci", "--resamples", "200", "--fail-if-worse", "AP75[van]"])
-        #expect(noise.status == 0, "\(noise.stderr)")
+        // The values are the official toolkit's AP50 of B and of A (percent in the reference files).
+        let gateLine = try #require(GateLine(significant.stderr), "\(significant.stderr)")
+        #expect(gateLine.label == "AP50" && gateLine.tolerance == 0)
+        let officialA = try official("A")
+        let officialB = try official("B")
+        #expect(
+            abs(gateLine.a - officialB["AP50"]! / 100) <= 1e-9 && abs(gateLine.b - officialA["AP50"]! / 100) <= 1e-9)
+        #expect(gateLine.worse == gateLine.a - gateLine.b)
+        #expect(gateLine.interval.map { $0.high < 0 } == true, "\(significant.stderr)")
+    }
+
+    /// A drop larger than the tolerance whose interval still reaches past it: the gate fails on the point estimate
+    /// and passes with --ci. Bicycle's AP50 fell from A to B by 0.082, and its interval reaches above -0.01.
+    @Test func aDropWithinTheNoiseFailsWithoutCIAndPassesWithIt() throws {
+        let cli = try visDrone()
+        defer { cli.remove() }
+        let ci = ["--ci", "--resamples", "200"]
+        let gate = ["--fail-if-worse", "AP50[bicycle]:0.01"]
+        // The premise, from the same bootstrap the gate uses: a change below -0.01, an interval not entirely below.
+        let report = try json(try cli.run(["diff", "A", "B", "--format", "json"] + ci).stdout)
+        let classes = try #require(report["classes"] as? [[String: Any]])
+        let bicycle = try #require(classes.first { $0["name"] as? String == "bicycle" }?["AP50"] as? [String: Any])
+        let change = try #require(number(bicycle["change"]))
+        let low = try #require(number(bicycle["ci_low"]))
+        let high = try #require(number(bicycle["ci_high"]))
+        #expect(change < -0.01 && low < -0.01 && high > -0.01, "\(bicycle)")
+
+        let pointEstimate = try cli.run(["diff", "A", "B"] + gate)
+        #expect(pointEstimate.status == 1)
+        let line = try #require(GateLine(pointEstimate.stderr), "\(pointEstimate.stderr)")
+        #expect(line.label == "AP50[bicycle]" && line.tolerance == 0.01 && line.interval == nil)
+        // The values are those diff reports (CSV: numbers at full precision, parsed exactly).
+        let csv = try cli.run(["diff", "A", "B", "--format", "csv", "--metrics", "AP50"]).stdout
+        let row = try #require(
+            csv.split(separator: "\n").first { $0.hasPrefix("class,3,bicycle,") && $0.contains(",AP50,") })
+        let fields = row.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+        #expect(line.a == fields[5] && line.b == fields[6] && line.worse == -(fields[7] ?? .nan), "\(row)")
+        let interval = try cli.run(["diff", "A", "B"] + ci + gate)
+        #expect(interval.status == 0, "\(interval.stderr)")
+        #expect(!interval.stderr.contains("evaldb diff:"), "\(interval.stderr)")
+    }
+
+    /// Intervals exist for every summary metric and every per-class value except n_det. A gate on n_det under
+    /// --ci falls back to the point estimate and says so by the wording of the point-estimate gate. B has one
+    /// detection fewer than A (9 for 10); n_det is not among the counts where higher is worse, so fewer is worse.
+    @Test func gatesWithoutAnIntervalUseThePointEstimate() throws {
+        let cli = try oneLostDetection()
+        defer { cli.remove() }
+        let report = try json(try cli.run(["diff", "A", "B", "--ci", "--format", "json"]).stdout)
+        let summary = try #require(report["metrics"] as? [String: [String: Any]])
+        for (name, value) in summary where number(value["change"]) != nil {
+            #expect(number(value["ci_low"]) != nil && number(value["ci_high"]) != nil, "\(name)")
+        }
+        let car = try #require((report["classes"] as? [[String: Any]])?.first)
+        var withoutInterval: [String] = []
+        for (name, value) in car {
+            guard let value = value as? [String: Any], number(value["change"]) != nil else { continue }
+            if value["ci_low"] is NSNull { withoutInterval.append(name) }
+        }
+        #expect(withoutInterval == ["n_det"])
+        let detections = try #require(car["n_det"] as? [String: Any])
+        #expect(number(detections["a"]) == 10 && number(detections["b"]) == 9 && number(detections["change"]) == -1)
+
+        let gate = try cli.run(["diff", "A", "B", "--ci", "--fail-if-worse", "n_det[car]"])
+        #expect(gate.status == 1)
+        #expect(gate.stderr == "evaldb diff: n_det[car] 10.0 -> 9.0: worse by 1.0, more than the tolerance 0.0\n")
+        #expect(GateLine(gate.stderr).map { $0.interval == nil && $0.worse == 1 } == true)
+        #expect(try cli.run(["diff", "A", "B", "--ci", "--fail-if-worse", "n_det[car]:1"]).status == 0)
+        // The same drop of one true positive has an interval, [-3, 0]: with --ci that gate passes.
+        let counted = try cli.run(["diff", "A", "B", "--ci", "--fail-if-worse", "TP[car]:0.5"])
+        #expect(counted.status == 0, "\(counted.stderr)")
+        #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "TP[car]:0.5"]).status == 1)
     }
 
     @Test func refusesDifferentDatasetsAndProtocolsUnlessForced() throws {
@@ -298,5 +380,49 @@ import Testing
         let car = try cli.run(["diff", "A", "B", "--images", "--class", "car", "--limit", "3"])
         #expect(car.stdout.contains("class car"))
         #expect(try cli.run(["diff", "A", "B", "--images", "--class", "zebra"]).status == 64)
+    }
+}
+
+/// One line of a failed gate: `evaldb diff: LABEL A -> B: worse by W, more than the tolerance T` or, with an
+/// interval, `..., worse by W, 95% interval [LOW, HIGH] entirely beyond the tolerance T`.
+struct GateLine: Equatable {
+    var label: String
+    var a: Double
+    var b: Double
+    var worse: Double
+    var interval: (low: Double, high: Double)?
+    var tolerance: Double
+
+    static func == (x: GateLine, y: GateLine) -> Bool {
+        x.label == y.label && x.a == y.a && x.b == y.b && x.worse == y.worse && x.tolerance == y.tolerance
+            && x.interval?.low == y.interval?.low && x.interval?.high == y.interval?.high
+    }
+
+    /// Parses `stderr` when it is exactly one gate line.
+    init?(_ stderr: String) {
+        guard stderr.hasSuffix("\n"), stderr.dropLast().split(separator: "\n").count == 1,
+            stderr.hasPrefix("evaldb diff: ")
+        else { return nil }
+        let text = stderr.dropFirst("evaldb diff: ".count).dropLast()
+        let parts = text.split(separator: ": worse by ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        let head = parts[0].split(separator: " ")
+        guard head.count == 4, head[2] == "->", let a = Double(head[1]), let b = Double(head[3]) else { return nil }
+        (label, self.a, self.b) = (String(head[0]), a, b)
+        let tail = parts[1]
+        if let range = tail.range(of: ", more than the tolerance ") {
+            guard let worse = Double(tail[..<range.lowerBound]), let tolerance = Double(tail[range.upperBound...])
+            else { return nil }
+            (self.worse, self.tolerance, interval) = (worse, tolerance, nil)
+        } else {
+            let words = tail.split(separator: " ").map(String.init)
+            // W, 95% interval [LOW, HIGH] entirely beyond the tolerance T
+            guard words.count == 10, words[0].hasSuffix(","), words[2] == "interval",
+                let worse = Double(words[0].dropLast()),
+                let low = Double(words[3].dropFirst().dropLast()), let high = Double(words[4].dropLast()),
+                let tolerance = Double(words[9])
+            else { return nil }
+            (self.worse, self.tolerance, interval) = (worse, tolerance, (low, high))
+        }
     }
 }

@@ -110,4 +110,177 @@ import Testing
         let fields = agnostic.stdout.split(separator: "\n").dropFirst().first?.split(separator: ",") ?? []
         #expect(fields.count == 5 && fields[0] == "-1" && fields[1] == "all classes" && fields[3] == "1010")
     }
+
+    /// CSV rows of `sql` without the header.
+    func rows(_ cli: CLI, _ sql: String) throws -> [String] {
+        let result = try cli.run(["sql", sql, "--format", "csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast()
+            .map(String.init)
+    }
+
+    /// The 101 stored points of one class's curve as `recall_index,precision,score` CSV rows.
+    func curve(_ cli: CLI, protocol name: String, category: Int, iou: Double) throws -> [String] {
+        try rows(
+            cli,
+            """
+            SELECT recall_index, precision, score FROM pr_curve
+            WHERE protocol = '\(name)' AND category_id = \(category) AND iou = \(iou) ORDER BY recall_index
+            """)
+    }
+
+    /// `count` rows `index,precision,score` from `start`.
+    func points(_ start: Int, _ count: Int, _ precision: String, _ score: String) -> [String] {
+        (start..<start + count).map { "\($0),\(precision),\(score)" }
+    }
+
+    /// PASCAL VOC, one class "cat", two 100x100 images. Ground truth (VOC corners, inclusive): a: box G1 1..10 x
+    /// 1..10 and a difficult box G2 51..60 x 51..60; b: box G3 1..10 x 1..10. Detections in file order (seq):
+    /// - 0: a, 0.9, 1 1 10 10: IoU 1 with G1, a true positive;
+    /// - 1: a, 0.8, the same box: its best box G1 is taken, a false positive (no fallback to another box);
+    /// - 2: a, 0.7, 51 51 60 60: IoU 1 with the difficult G2, neither TP nor FP (ignored);
+    /// - 3: b, 0.6, 30 30 39 39: overlaps nothing, a false positive;
+    /// - 4: b, 0.5, 1 1 10 20: with the +1 widths 10x20 against 10x10, IoU 100 / 200 = 0.5 exactly: a true positive
+    ///   (the devkit's `ovmax >= 0.5`; the Python ports' `>` would make it a false positive).
+    /// npos = 2 (the difficult box does not count). Ranked, ignoring seq 2: recall 1/2, 1/2, 1/2, 1 with precision
+    /// 1, 1/2, 1/3, 1/2. VOC07: max precision at recall >= t is 1 for t = 0 ... 0.5 (six points) and 1/2 for
+    /// 0.6 ... 1 (five), accumulated as the devkit does, ap += p / 11. VOC12: envelope 1, 1/2, 1/2, 1/2, area
+    /// 1/2 * 1 + 1/2 * 1/2 = 0.75. The stored curve at the 101 recall points: precision 1 (score 0.9, the first
+    /// detection reaches recall 1/2) up to recall 0.50, then 1/2 (score 0.5, the last detection reaches recall 1).
+    @Test func vocMatchesAndCurvesOfAHandWorkedCase() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        func object(_ xmin: Int, _ ymin: Int, _ xmax: Int, _ ymax: Int, difficult: Int = 0) -> String {
+            "<object><name>cat</name><difficult>\(difficult)</difficult><bndbox><xmin>\(xmin)</xmin><ymin>\(ymin)</ymin><xmax>\(xmax)</xmax><ymax>\(ymax)</ymax></bndbox></object>"
+        }
+        func annotation(_ name: String, _ objects: [String]) -> String {
+            "<annotation><filename>\(name).jpg</filename><size><width>100</width><height>100</height><depth>3</depth></size>"
+                + objects.joined() + "</annotation>\n"
+        }
+        try cli.write("voc/a.xml", annotation("a", [object(1, 1, 10, 10), object(51, 51, 60, 60, difficult: 1)]))
+        try cli.write("voc/b.xml", annotation("b", [object(1, 1, 10, 10)]))
+        try cli.write(
+            "results/comp4_det_test_cat.txt",
+            "a 0.9 1 1 10 10\na 0.8 1 1 10 10\na 0.7 51 51 60 60\nb 0.6 30 30 39 39\nb 0.5 1 1 10 20\n")
+        #expect(try cli.run(["dataset", "import", "v", cli.folder.appendingPathComponent("voc").path]).status == 0)
+        let imported = try cli.run([
+            "import", "r", cli.folder.appendingPathComponent("results").path, "--dataset", "v", "--no-eval",
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        var elevenPoint = 0.0
+        for p in [1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5] { elevenPoint += p / 11 }
+        for (name, ap) in [("voc07", elevenPoint), ("voc12", 0.75)] {
+            #expect(try cli.run(["eval", "r", "--protocol", name]).status == 0)
+            #expect(
+                try rows(cli, "SELECT metric, value FROM eval_summary WHERE protocol = '\(name)'") == ["mAP,\(ap)"])
+            #expect(
+                try rows(cli, "SELECT n_gt, n_det, tp, fp, fn, iou, AP FROM class_summary WHERE protocol = '\(name)'")
+                    == ["2,5,2,2,0,0.5,\(ap)"])
+            // The matched box by what it is (VOC boxes have no annotation ids): image, difficult flag, corner.
+            let matches = try rows(
+                cli,
+                """
+                SELECT m.seq, m.tp_mask, m.ignored_mask, i.file_name, g.is_difficult, g.x, m.iou_50, m.gt_75, m.iou_75,
+                       m.outcome_first_iou
+                FROM detection_matches m LEFT JOIN gt_boxes g ON g.id = m.gt_50 LEFT JOIN images i ON i.id = g.image_id
+                WHERE m.protocol = '\(name)' ORDER BY m.seq
+                """)
+            #expect(
+                matches == [
+                    "0,1,0,a.jpg,0,1.0,1.0,,,TP", "1,0,0,,,,,,,FP", "2,0,1,a.jpg,1,51.0,1.0,,,ignored",
+                    "3,0,0,,,,,,,FP", "4,1,0,b.jpg,0,1.0,0.5,,,TP",
+                ], "\(name)")
+            #expect(
+                try curve(cli, protocol: name, category: 1, iou: 0.5) == points(0, 51, "1.0", "0.9")
+                    + points(51, 50, "0.5", "0.5"),
+                "\(name)")
+        }
+    }
+
+    /// VisDrone, one 100x100 image, class 4 (car). Ground truth: g0 [10, 10, 20, 20], g1 [50, 10, 20, 20], an
+    /// ignore box g2 [10, 50, 20, 20] (score 0) and an ignored region [60, 60, 30, 30]. Detections in file order:
+    /// - 0: [10, 10, 20, 20] 0.9: IoU 1 with g0, TP at every threshold (mask 1023);
+    /// - 1: [50, 10, 20, 22] 0.8: IoU 400 / 440 = 0.909 with g1, TP at 0.5 ... 0.9 (mask 511), FP at 0.95;
+    /// - 2: [12, 52, 10, 10] 0.7: inside the ignore box (overlap = intersection / detection area = 1): ignored;
+    /// - 3: [65, 65, 10, 10] 0.6: inside the ignored region, dropped: ignored at every threshold;
+    /// - 4: [0, 80, 10, 10] 0.5: overlaps nothing, FP;
+    /// - 5: [50, 10, 20, 20] 0.4: g1 is taken up to 0.9 (FP there); at 0.95 g1 is free and IoU 1: TP (mask 512).
+    /// Recall is over the 3 ground-truth rows (the ignore box included). At 0.5 ... 0.9, ranked without the
+    /// ignored: TP TP FP FP, recall 1/3 2/3 2/3 2/3, precision 1 1 2/3 1/2, AP (all-point) = 2/3; at 0.95:
+    /// TP FP FP TP, recall 1/3 1/3 1/3 2/3, precision 1 1/2 1/3 1/2, envelope 1 1/2 1/2 1/2, AP = 1/3 + 1/3 * 1/2 =
+    /// 1/2. AP = (9 * 2/3 + 1/2) / 10 = 0.65; AR1 = 1/3 (the first row only); AR10 ... AR500 = 2/3 (the best
+    /// recall at every threshold). One image holds the class: the class means are its values.
+    static let visDroneGroundTruth =
+        "10,10,20,20,1,4,0,0\n50,10,20,20,1,4,0,0\n10,50,20,20,0,4,0,0\n60,60,30,30,0,0,0,0\n"
+    static let visDroneDetections =
+        "10,10,20,20,0.9,4,-1,-1\n50,10,20,22,0.8,4,-1,-1\n12,52,10,10,0.7,4,-1,-1\n65,65,10,10,0.6,4,-1,-1\n0,80,10,10,0.5,4,-1,-1\n50,10,20,20,0.4,4,-1,-1\n"
+
+    func visDroneStore() throws -> CLI {
+        let cli = try CLI()
+        try cli.write("set/annotations/img1.txt", Self.visDroneGroundTruth)
+        let sizes = try cli.write("sizes.csv", "image,width,height\nimg1.jpg,100,100\n")
+        try cli.write("run/img1.txt", Self.visDroneDetections)
+        let dataset = try cli.run([
+            "dataset", "import", "v", cli.folder.appendingPathComponent("set").path, "--sizes", sizes,
+        ])
+        #expect(dataset.status == 0, "\(dataset.stderr)")
+        let run = try cli.run(["import", "r", cli.folder.appendingPathComponent("run").path, "--dataset", "v"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return cli
+    }
+
+    @Test func visDroneMasksAndCurvesOfAHandWorkedCase() throws {
+        let cli = try visDroneStore()
+        defer { cli.remove() }
+        let expected: [(String, Double)] = [
+            ("AP", 0.65), ("AP50", 2.0 / 3), ("AP75", 2.0 / 3), ("AR1", 1.0 / 3), ("AR10", 2.0 / 3), ("AR100", 2.0 / 3),
+            ("AR500", 2.0 / 3),
+        ]
+        let summary = try rows(cli, "SELECT metric, value FROM eval_summary ORDER BY position")
+        #expect(summary.count == expected.count)
+        for (line, (metric, value)) in zip(summary, expected) {
+            let fields = line.split(separator: ",").map(String.init)
+            // The toolkit's arithmetic (means of means) may differ from the exact fractions in the last bits.
+            #expect(fields[0] == metric && abs(Double(fields[1])! - value) <= 1e-12, "\(line)")
+        }
+        #expect(
+            try rows(cli, "SELECT n_gt, tp, fp, fn, iou FROM class_summary WHERE category_id = 4") == ["3,2,2,1,0.5"])
+        #expect(
+            try rows(cli, "SELECT seq, tp_mask, ignored_mask, outcome_first_iou FROM detection_matches ORDER BY seq")
+                == [
+                    "0,1023,0,TP", "1,511,0,TP", "2,0,1023,ignored", "3,0,1023,ignored", "4,0,0,FP", "5,512,0,FP",
+                ])
+        let reached = points(0, 34, "1.0", "0.9")
+        let unreached = points(67, 34, "0.0", "")
+        for iou in [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9] {
+            #expect(
+                try curve(cli, protocol: "visdrone", category: 4, iou: iou) == reached + points(34, 33, "1.0", "0.8")
+                    + unreached,
+                "\(iou)")
+        }
+        #expect(
+            try curve(cli, protocol: "visdrone", category: 4, iou: 0.95) == reached + points(34, 33, "0.5", "0.4")
+                + unreached)
+    }
+
+    /// `detection_matches` names the matched box and its overlap at 0.5 and 0.75 (Schema/README.md): under
+    /// VisDrone too. At 0.5: seq 0 -> g0 (1), seq 1 -> g1 (400 / 440), seq 2 -> the ignore box g2 (its overlap,
+    /// intersection / detection area = 1); seq 3 (dropped in the ignored region), 4 and 5 (false positives) match
+    /// nothing. At 0.75 the same.
+    @Test func visDroneMatchesNameTheMatchedBox() throws {
+        let cli = try visDroneStore()
+        defer { cli.remove() }
+        let matched = try rows(
+            cli,
+            """
+            SELECT m.seq, g50.x, g50.y, m.iou_50, g75.x, g75.y, m.iou_75 FROM detection_matches m
+            LEFT JOIN gt_boxes g50 ON g50.id = m.gt_50 LEFT JOIN gt_boxes g75 ON g75.id = m.gt_75 ORDER BY m.seq
+            """)
+        let g1 = 400.0 / 440
+        #expect(
+            matched == [
+                "0,10.0,10.0,1.0,10.0,10.0,1.0", "1,50.0,10.0,\(g1),50.0,10.0,\(g1)", "2,10.0,50.0,1.0,10.0,50.0,1.0",
+                "3,,,,,,", "4,,,,,,", "5,,,,,,",
+            ])
+    }
 }
