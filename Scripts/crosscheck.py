@@ -55,7 +55,6 @@ from pycocotools.cocoeval import COCOeval
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-12
-STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
 
 
 def reference(gt_path, dt_path, params):
