@@ -33,16 +33,35 @@ with `evaldb eval run --protocol ... --format json`, and compared with the oracl
   subsets of 1,10,100,500 ending with 500 (AP, AP50, AP75 and the AR of each budget listed compared, no
   other AR reported). evaldb's fractions times 100 are compared with the oracle's percent within 1e-9.
 
+What evaldb stored is read back with `evaldb sql --format json` over the documented views and compared too:
+- `dets`: every detection, with its seq, against the case (VOC: image, class, score and corners);
+- `matches`: every detection's bit t of tp_mask / ignored_mask at each threshold against the oracle's
+  decision: VOC, the devkit's tp / fp arrays in its ranking order (tp: TP; fp: FP; neither: a difficult
+  box's detection, ignored);
+- `pr_curve`: every class's 101 points at each threshold against the curve sampled from the oracle's
+  cumulative rec / prec arrays (VOC: `voc_ap`'s) over the detections counted as TP or FP: at recall point
+  r (numpy linspace(0, 1, 101)), the largest precision at or after the first detection whose recall
+  reaches r, and its score; precision 0 and no score where the recall is never reached; NULL everywhere
+  without ground truth.
+The oracle prints only its mean, so the script reads its intermediate values as it computes them:
+`voc_ap`'s local arrays as it returns (a trace of that function alone; the oracle file is not changed).
+
+It prints how many values of each kind it compared.
+
 Usage: Scripts/crosscheck_oracles.py EVALDB_BINARY [--cases 160] [--seed 1] [--case I [--keep DIR]]
                                      [--allow-missing-oracles]
 (run by Scripts/crosscheck, whose --oracle-cases / --oracle-seed are --cases / --seed here and which passes
 --allow-missing-oracles on)
 """
 import argparse
+import bisect
+import collections
+import contextlib
 import json
 import math
 import pathlib
 import random
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -83,7 +102,7 @@ COMMANDS = []  # the evaldb command lines of the current case, shown with --case
 
 
 def evaldb(binary, db, args):
-    COMMANDS.append(" ".join([binary, *args, "--db", str(db)]))
+    COMMANDS.append(shlex.join([binary, *args, "--db", str(db)]))
     result = subprocess.run([binary, *args, "--db", str(db)], capture_output=True, text=True)
     if result.returncode != 0:
         raise EvaldbError(f"evaldb {' '.join(args)} failed (exit {result.returncode}): {result.stderr.strip()}")
@@ -100,6 +119,169 @@ def run_case(binary, folder, dataset_args, run_args, evaluations):
         output = json.loads(evaldb(binary, db, ["eval", "run", *args, "--format", "json"]))
         outputs.append(output[0] if isinstance(output, list) else output)
     return outputs
+
+
+# ------------------------------------------------------------------------------- stored results, intermediates
+
+
+def stored(binary, db, statement, **parameters):
+    """The rows of `evaldb sql STATEMENT --format json` (`-p NAME VALUE` for each parameter), as dicts."""
+    args = ["sql", statement, "--format", "json"]
+    for name, value in parameters.items():
+        args += ["-p", name, str(value)]
+    output = evaldb(binary, db, args).strip()
+    return json.loads(output) if output else []
+
+
+class StoredResults:
+    """What evaldb stored for the case's run, read through the documented views with one `evaldb sql` query per
+    view: `dets` (in seq order, each row with its image's file stem), and per evaluation (`eval_summary`) its
+    `matches`, `pr_curve` and `class_ap` rows."""
+
+    def __init__(self, binary, db):
+        self.detections = stored(binary, db, "SELECT seq, file_name, category_id, category, score, x, y, w, h "
+                                             "FROM dets WHERE run = 'run' ORDER BY seq")
+        for row in self.detections:
+            row["stem"] = row["file_name"].rsplit(".", 1)[0]
+        self.evaluations = stored(binary, db, "SELECT DISTINCT evaluation_id, protocol, params FROM eval_summary "
+                                              "WHERE run = 'run'")
+        self.rows = {}
+        for view, columns in (("matches", "seq, tp_mask, ignored_mask"),
+                              ("pr_curve", "category_id, iou, recall_index, precision, score"),
+                              ("class_ap", "category_id, category, metric, iou, area, max_dets, value")):
+            rows = stored(binary, db, f"SELECT evaluation_id, {columns} FROM {view} WHERE evaluation_id IN "
+                                      "(SELECT evaluation_id FROM eval_summary WHERE run = 'run')")
+            for row in rows:
+                self.rows.setdefault((view, row.pop("evaluation_id")), []).append(row)
+
+    def evaluation(self, protocol, thresholds):
+        """The id of the run's one evaluation under `protocol`, after checking its IoU thresholds."""
+        found = [e for e in self.evaluations if e["protocol"] == protocol]
+        if len(found) != 1:
+            raise EvaldbError(f"expected one {protocol} evaluation of the run in eval_summary, found {len(found)}")
+        iou = json.loads(found[0]["params"])["iou"]
+        if iou != thresholds:
+            raise EvaldbError(f"the stored {protocol} evaluation has params.iou {iou}, not {thresholds}")
+        return found[0]["evaluation_id"]
+
+    def view(self, name, evaluation):
+        return self.rows.get((name, evaluation), [])
+
+
+OUTCOMES = {1: "TP", 0: "FP", -1: "neither (ignored)"}
+
+
+def compare_outcomes(rows, thresholds, expected, describe, tally):
+    """Compares an evaluation's `matches` rows with the reference's decision for every detection of the run:
+    `expected[seq][t]` is 1 (TP), 0 (FP) or -1 (neither: ignored, or not evaluated at all) at thresholds[t]. Bit t
+    of tp_mask is a TP, of ignored_mask an ignored detection, neither bit a FP; no bit at or past len(thresholds)."""
+    problems = []
+    seen = set()
+    beyond = -1 << len(thresholds)
+    for row in rows:
+        seq, tp_mask, ignored_mask = row["seq"], row["tp_mask"], row["ignored_mask"]
+        if seq in seen or seq not in expected:
+            problems.append(f"matches: seq {seq} " + ("twice" if seq in seen else "is no detection of the run"))
+            continue
+        seen.add(seq)
+        if (tp_mask | ignored_mask) & beyond:
+            problems.append(f"seq {seq} ({describe(seq)}): tp_mask {tp_mask} / ignored_mask {ignored_mask} set "
+                            f"bits past the {len(thresholds)} thresholds")
+        for t, threshold in enumerate(thresholds):
+            tp, ignored = (tp_mask >> t) & 1, (ignored_mask >> t) & 1
+            ours = "TP and ignored" if tp and ignored else 1 if tp else -1 if ignored else 0
+            want = expected[seq][t]
+            tally[OUTCOMES[want]] += 1
+            if ours != want:
+                problems.append(f"seq {seq} ({describe(seq)}) at IoU {threshold!r} (bit {t}): evaldb "
+                                f"{OUTCOMES.get(ours, ours)} (tp_mask {tp_mask}, ignored_mask {ignored_mask}), "
+                                f"oracle {OUTCOMES[want]}")
+    for seq in sorted(expected.keys() - seen):
+        problems.append(f"seq {seq} ({describe(seq)}): not in matches")
+    return problems
+
+
+RECALL_POINTS = np.linspace(0, 1, 101)  # pycocotools' recThrs, evaldb's recall points
+
+
+def sampled_curve(recall, precision, scores, positives):
+    """The 101-point curve of `pr_curve` from a reference's cumulative recall and precision over the detections it
+    counts (TP or FP; those it counts as neither are left out, as pycocotools leaves out ignored detections), in
+    its ranking order: at each recall point, the largest precision at any recall at or beyond the first detection
+    reaching the point (the envelope from the right) and that detection's score; precision 0 and no score where
+    the recall never reaches the point; neither precision nor score anywhere without positives."""
+    if positives == 0:
+        return [None] * len(RECALL_POINTS), [None] * len(RECALL_POINTS)
+    envelope = [float(p) for p in precision]
+    for i in range(len(envelope) - 1, 0, -1):
+        envelope[i - 1] = max(envelope[i - 1], envelope[i])
+    points_precision, points_score = [], []
+    for point in RECALL_POINTS:
+        i = bisect.bisect_left(recall, point)  # recall never decreases
+        points_precision.append(envelope[i] if i < len(recall) else 0.0)
+        points_score.append(float(scores[i]) if i < len(recall) else None)
+    return points_precision, points_score
+
+
+def compare_curves(rows, expected, tally):
+    """Compares an evaluation's `pr_curve` rows with `expected[(category_id, iou)] = (precisions, scores)`,
+    101 each (None: NULL), within 1e-12; every expected curve must be there whole, and no other."""
+    problems = []
+    ours = {}
+    for row in rows:
+        key = (row["category_id"], row["iou"])
+        if key not in expected:
+            problems.append(f"pr_curve: a curve for category {key[0]} at IoU {key[1]!r}, which the reference lacks")
+            continue
+        points = ours.setdefault(key, {})
+        if row["recall_index"] in points or not 0 <= row["recall_index"] < len(RECALL_POINTS):
+            problems.append(f"pr_curve category {key[0]} IoU {key[1]!r}: recall_index {row['recall_index']} "
+                            "repeated or out of range")
+        points[row["recall_index"]] = (row["precision"], row["score"])
+    for (category, iou), (want_precision, want_score) in sorted(expected.items()):
+        points = ours.get((category, iou), {})
+        if len(points) != len(RECALL_POINTS):
+            problems.append(f"pr_curve category {category} IoU {iou!r}: {len(points)} points stored, not "
+                            f"{len(RECALL_POINTS)}")
+            continue
+        tally["curves"] += 1
+        for r in range(len(RECALL_POINTS)):
+            tally["precision"] += want_precision[r] is not None
+            tally["score"] += want_score[r] is not None
+            tally["unreached"] += want_precision[r] is not None and want_score[r] is None
+            tally["no ground truth"] += want_precision[r] is None
+            for label, got, want in (("precision", points[r][0], want_precision[r]),
+                                     ("score", points[r][1], want_score[r])):
+                if difference(got, want) > 1e-12:
+                    problems.append(f"pr_curve category {category} IoU {iou!r} recall_index {r} {label}: "
+                                    f"evaldb {got!r}, reference {want!r}")
+    return problems
+
+
+def locals_at_return(function, call):
+    """Runs `call()` and returns its result with the local variables of every run of the pure-Python `function`
+    (called from within it) as that run returned; nothing else is traced, and nothing is changed."""
+    code = function.__code__
+    captured = []
+
+    def trace_frame(frame, event, arg):
+        if event == "return":
+            captured.append(dict(frame.f_locals))
+        return trace_frame
+
+    def trace_calls(frame, event, arg):
+        if frame.f_code is not code:
+            return None
+        frame.f_trace_lines = False
+        return trace_frame
+
+    previous = sys.gettrace()
+    sys.settrace(trace_calls)
+    try:
+        result = call()
+    finally:
+        sys.settrace(previous)
+    return result, captured
 
 
 def exact_overlap(rng, ratio, width, height):
@@ -268,21 +450,66 @@ def voc_labels(case):
     return [protocol if thr is None else f"{protocol} --iou {thr!r}" for protocol, thr in case["configs"]]
 
 
+def voc_reference(voc_oracle, gts, dets, threshold, use07, classes):
+    """The oracle's mAP (None when no class has a non-difficult box: its mean over no class) and per-class AP,
+    and per class of the case the devkit's arrays as `voc_ap` holds them when it returns: the class's detections
+    in its ranking order (`D`, as positions in `dets`), `tp`, `fp`, `rec`, `prec` and `npos`. A class without
+    any box, which `voc_map` leaves out, is given to `voc_ap` alone for its detections' decisions."""
+    def evaluate():
+        try:
+            return voc_oracle.voc_map(gts, dets, threshold, use07)
+        except ZeroDivisionError:
+            return None, {}
+
+    (mean, per_class), runs = locals_at_return(voc_oracle.voc_ap, evaluate)
+    for cls in classes:
+        if not any(run["cls"] == cls for run in runs):
+            runs += locals_at_return(voc_oracle.voc_ap, lambda: voc_oracle.voc_ap(gts, dets, cls, threshold, use07))[1]
+    position = {id(d): i for i, d in enumerate(dets)}
+    arrays = {}
+    for run in runs:
+        missing = {"cls", "D", "tp", "fp", "rec", "prec", "npos"} - run.keys()
+        if missing:
+            raise EvaldbError(f"voc_oracle.voc_ap no longer holds {sorted(missing)}: update this script")
+        arrays[run["cls"]] = dict(run, ranked=[position[id(d)] for d in run["D"]])
+    return mean, per_class, arrays
+
+
+def voc_seqs(case, detections):
+    """evaldb's seq of each detection of the case (in case["dets"] order), from the `dets` rows with the same
+    image, class, score and corners (rows alike taken in file order); or a string saying what does not match."""
+    queues = {}
+    for row in detections:
+        key = (row["stem"], row["category"], row["score"], row["x"], row["y"], row["x"] + row["w"],
+               row["y"] + row["h"])
+        queues.setdefault(key, []).append(row["seq"])
+    seqs = []
+    for image, cls, score, x, y, w, h in case["dets"]:
+        queue = queues.get((image, cls, score, x, y, x + w, y + h))
+        if not queue:
+            return f"dets has no row for the detection {(image, cls, score, x, y, x + w, y + h)}"
+        seqs.append(queue.pop(0))
+    if len(detections) != len(seqs):
+        return f"dets has {len(detections)} rows, the case {len(seqs)} detections"
+    return seqs
+
+
 def check_voc(binary, voc_oracle, case, folder, stats):
     """Per configuration of the case, its label and the problems found (none when evaldb agrees)."""
     dataset_args, run_args = write_voc_case(case, folder)
     evaluations = [["--protocol", protocol] + ([] if thr is None else ["--iou", repr(thr)])
                    for protocol, thr in case["configs"]]
     outputs = run_case(binary, folder, dataset_args, run_args, evaluations)
+    db = folder / "case.sqlite"
     gts = [(image, cls, x, y, x + w, y + h, difficult) for image, cls, x, y, w, h, difficult in case["gts"]]
     dets = [(image, cls, score, x, y, x + w, y + h) for image, cls, score, x, y, w, h in case["dets"]]
+    results_stored = StoredResults(binary, db)
+    seqs = voc_seqs(case, results_stored.detections)
     results = []
     for label, (protocol, thr), ours in zip(voc_labels(case), case["configs"], outputs):
         threshold = 0.5 if thr is None else thr
-        try:
-            mean, per_class = voc_oracle.voc_map(gts, dets, threshold, protocol == "voc07")
-        except ZeroDivisionError:  # the oracle's mean over no class: no class has a non-difficult box
-            mean, per_class = None, {}
+        mean, per_class, arrays = voc_reference(voc_oracle, gts, dets, threshold, protocol == "voc07",
+                                                case["classes"])
         problems = []
         if ours["params"]["iou"] != [threshold]:
             problems.append(f"evaldb evaluated at {ours['params']['iou']}")
@@ -297,14 +524,53 @@ def check_voc(binary, voc_oracle, case, folder, stats):
         if names != case["classes"]:
             problems.append(f"evaldb classes {names}, the case's {case['classes']}")
         for entry in ours["classes"]:
+            if "AP" not in entry:
+                problems.append(f"class {entry['name']}: evaldb reports no AP")
+                continue
             want = per_class.get(entry["name"])  # None: no non-difficult box (or none at all)
-            diff = difference(entry.get("AP"), want)
+            diff = difference(entry["AP"], want)
             stats["voc class AP"] = max(stats["voc class AP"], diff)
             stats["voc class APs"] += 1
             if diff > TOLERANCE:
-                problems.append(f"class {entry['name']} AP: evaldb {entry.get('AP')!r}, oracle {want!r}")
+                problems.append(f"class {entry['name']} AP: evaldb {entry['AP']!r}, oracle {want!r}")
+        if isinstance(seqs, str):
+            problems.append(seqs)
+        else:
+            problems += compare_voc_stored(results_stored, protocol, threshold, case, seqs, arrays,
+                                           stats["voc stored"])
         results.append((label, problems))
     return results
+
+
+def compare_voc_stored(results_stored, protocol, threshold, case, seqs, arrays, tally):
+    """The stored outcome of every detection against the devkit's tp / fp arrays (tp: TP, fp: FP, neither:
+    a difficult box's), and the stored PR curve of every class against the one sampled from its rec / prec
+    arrays (the class's ids come from `dets` and `class_ap`)."""
+    evaluation = results_stored.evaluation(protocol, [threshold])
+    expected = {}
+    for cls, run in arrays.items():
+        for k, i in enumerate(run["ranked"]):
+            expected[seqs[i]] = [1 if run["tp"][k] else 0 if run["fp"][k] else -1]
+    for i, seq in enumerate(seqs):
+        if seq not in expected:
+            return [f"the oracle made no decision for detection {case['dets'][i]}"]
+
+    def describe(seq):
+        image, cls, score, x, y, w, h = case["dets"][seqs.index(seq)]
+        return f"{cls} on {image}, score {score!r}, corners {[x, y, x + w, y + h]}"
+
+    problems = compare_outcomes(results_stored.view("matches", evaluation), [threshold], expected, describe, tally)
+    ids = {row["category"]: row["category_id"] for row in results_stored.view("class_ap", evaluation)}
+    curves = {}
+    for cls, run in arrays.items():
+        if cls not in ids:
+            problems.append(f"class_ap has no class {cls}")
+            continue
+        counted = [k for k in range(len(run["ranked"])) if run["tp"][k] or run["fp"][k]]
+        curves[(ids[cls], threshold)] = sampled_curve(
+            [run["rec"][k] for k in counted], [run["prec"][k] for k in counted],
+            [case["dets"][run["ranked"][k]][2] for k in counted], run["npos"])
+    return problems + compare_curves(results_stored.view("pr_curve", evaluation), curves, tally)
 
 
 # ----------------------------------------------------------------------------------------------- VisDrone
@@ -538,7 +804,8 @@ def main():
               f"--allow-missing-oracles to skip these checks", file=sys.stderr)
         return 1
     binary = str(pathlib.Path(args.evaldb).absolute())
-    stats = {"voc mAP": 0.0, "voc mAPs": 0, "voc class AP": 0.0, "voc class APs": 0, "visdrone": {}, "visdrone values": 0}
+    stats = {"voc mAP": 0.0, "voc mAPs": 0, "voc class AP": 0.0, "voc class APs": 0,
+             "voc stored": collections.Counter(), "visdrone": {}, "visdrone values": 0}
     cases = {"voc": 0, "visdrone": 0}
     routes = {"voc": 0, "coco": 0}  # the files VOC cases are imported from
     variants = {"voc": {}, "visdrone": {}}  # label -> [passed, failed]
@@ -580,6 +847,13 @@ def main():
         detail = ", ".join(f"{p + f} {label}" for label, (p, f) in sorted(variants[kind].items()))
         return passed, failed, detail
 
+    def stored_lines(counter):
+        return [f"  matches: {sum(counter[o] for o in OUTCOMES.values())} detection x threshold outcomes compared ("
+                + ", ".join(f"{counter[o]} {o}" for o in OUTCOMES.values()) + " by the oracle)",
+                f"  pr_curve: {counter['curves']} curves compared point by point: {counter['precision']} precisions "
+                f"and {counter['score']} scores within 1e-12, {counter['unreached']} unreached points without "
+                f"score, {counter['no ground truth']} points of classes without ground truth"]
+
     failures = 0
     passed, failed, detail = tally("voc")
     failures += failed
@@ -588,6 +862,7 @@ def main():
           f"{passed} passed, {failed} failed")
     print(f"  max |evaldb - oracle|: mAP {stats['voc mAP']:.3g} ({stats['voc mAPs']} compared), class AP "
           f"{stats['voc class AP']:.3g} ({stats['voc class APs']} class APs compared)")
+    print("\n".join(stored_lines(stats["voc stored"])))
     passed, failed, detail = tally("visdrone")
     failures += failed
     print(f"crosscheck visdrone vs visdrone_oracle.py: {cases['visdrone']} sets ({detail or 'none'}): "
@@ -596,7 +871,9 @@ def main():
           + (", ".join(f"{k} {stats['visdrone'][k]:.3g}" for k in VISDRONE_METRICS if k in stats["visdrone"])
              or "none"))
     print(f"  seed {args.seed}, {time.monotonic() - started:.1f} s")
-    if stats["voc mAPs"] + stats["voc class APs"] + stats["visdrone values"] == 0:
+    compared = (stats["voc mAPs"] + stats["voc class APs"] + stats["visdrone values"]
+                + sum(stats["voc stored"].values()))
+    if compared == 0:
         print("crosscheck voc07/voc12/visdrone: FAILED: compared nothing")
         return 1
     return 1 if failures else 0
