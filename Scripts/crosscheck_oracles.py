@@ -31,7 +31,11 @@ with `evaldb eval run --protocol ... --format json`, and compared with the oracl
   `0.5 + k*0.05` as an `--iou` list against the oracle's `thr_style="octave"`; `--iou` subsets of the
   default thresholds (AP50 / AP75 compared where present, null required where absent); `--max-dets`
   subsets of 1,10,100,500 ending with 500 (AP, AP50, AP75 and the AR of each budget listed compared, no
-  other AR reported). evaldb's fractions times 100 are compared with the oracle's percent within 1e-9.
+  other AR reported; with an `--iou` subset, AP and AR are the toolkit's weighted class means over that
+  subset, taken from the oracle's per-class arrays). evaldb's fractions times 100 are compared with the
+  oracle's percent within 1e-9. Per class (`class_ap`), classes 1..10: AP at each threshold, AP as the mean
+  over the thresholds and AR per maxDets as the mean over them, against the oracle's per-class AP and AR
+  arrays; NULL exactly for the classes no image holds.
 
 What evaldb stored is read back with `evaldb sql --format json` over the documented views and compared too:
 - `dets`: every detection, with its seq, against the case (VOC: image, class, score and corners);
@@ -43,8 +47,10 @@ What evaldb stored is read back with `evaldb sql --format json` over the documen
   r (numpy linspace(0, 1, 101)), the largest precision at or after the first detection whose recall
   reaches r, and its score; precision 0 and no score where the recall is never reached; NULL everywhere
   without ground truth.
-The oracle prints only its mean, so the script reads its intermediate values as it computes them:
-`voc_ap`'s local arrays as it returns (a trace of that function alone; the oracle file is not changed).
+The oracles print only their means, so the script reads their intermediate values as they compute them:
+`voc_ap`'s local arrays as it returns (a trace of that function alone), and the VisDrone oracle's `load`,
+`eval_res` and `vocap` through wrappers that record their arguments, results and their caller's loop
+variables (the module's functions are put back afterwards; the oracle files are not changed).
 
 It prints how many values of each kind it compared.
 
@@ -59,6 +65,7 @@ import collections
 import contextlib
 import json
 import math
+import os
 import pathlib
 import random
 import shlex
@@ -282,6 +289,29 @@ def locals_at_return(function, call):
     finally:
         sys.settrace(previous)
     return result, captured
+
+
+class TaggedScore(float):
+    """A detection's score that remembers the detection's position in the list given to the oracle's evalRes
+    port, which returns only (score, flag) pairs in its own ranking order. Equal to the score in every use."""
+
+    def __new__(cls, value, position):
+        score = super().__new__(cls, value)
+        score.position = position
+        return score
+
+
+@contextlib.contextmanager
+def wrapped(module, **wrappers):
+    """Replaces module functions by wrappers (`name=make_wrapper(original)`) for the duration, then restores them."""
+    originals = {name: getattr(module, name) for name in wrappers}
+    try:
+        for name, make_wrapper in wrappers.items():
+            setattr(module, name, make_wrapper(originals[name]))
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(module, name, original)
 
 
 def exact_overlap(rng, ratio, width, height):
@@ -702,6 +732,73 @@ def visdrone_labels(case):
     return [label + (" + --max-dets subset" if case["max_dets"] else "")]
 
 
+def visdrone_reference(visdrone_oracle, folder, thr_style, budget):
+    """Runs the oracle's `evaluate` on the set and records what it computes on the way, through wrappers of its
+    helpers (the module's functions are restored afterwards; its code is not changed):
+    - `rows[(stem, i)]`: row i of each result file as `load` read it;
+    - `flags[(stem, i)][thr]`: that row's flag in evalRes' pass with `N == budget` at threshold `thr` (1 TP, 0 FP,
+      -1 matched an ignore box); a row in no such pass (dropped in an ignored region, beyond the first N rows,
+      not of classes 1..10) has none;
+    - `curves[(c, thr)]`: at each call of VOCap (the N = 500 pass of class c at `thr`), the pooled flags and
+      scores in the order of `rec` and `prec`, those two arrays and the recall denominator `ngt`;
+    - `AP`, `AR` (percent, classes x thresholds [x budgets 1, 10, 100, 500]), `evalClass` and `thrs` as the
+      function holds them.
+    Returns those and the seven metrics in percent."""
+    results = str(folder / "results")
+    rows, position, flags, curves, arrays = {}, {}, {}, {}, {}
+
+    def load(original):
+        def recording(path):
+            loaded = original(path)
+            if os.path.dirname(path) == results:
+                stem = os.path.basename(path)[:-len(".txt")]
+                for i, row in enumerate(loaded):
+                    rows[(stem, i)] = row
+                    position[id(row)] = (stem, i)
+            return loaded
+        return recording
+
+    def eval_res(original):
+        def recording(gt0, dt0, thr):
+            caller = sys._getframe(1).f_locals
+            if caller["N"] != budget:
+                return original(gt0, dt0, thr)
+            # the rows dt0 was built from: the image's first N surviving rows of class c, in file order
+            sources = [r for r in caller["det"][:budget] if r[5] == caller["c"]]
+            if [r[:5] for r in sources] != dt0:
+                raise EvaldbError("visdrone_oracle.evaluate no longer passes evalRes the first N rows of class c: "
+                                  "update this script")
+            gflag, matched = original(gt0, [d[:4] + [TaggedScore(d[4], j)] for j, d in enumerate(dt0)], thr)
+            for score, flag in matched:
+                key = position[id(sources[score.position])]
+                if thr in flags.setdefault(key, {}):
+                    raise EvaldbError(f"result row {key} evaluated twice at {thr!r}")
+                flags[key][thr] = flag
+            return gflag, [(float(score), flag) for score, flag in matched]
+        return recording
+
+    def vocap(original):
+        def recording(rec, prec):
+            caller = sys._getframe(1).f_locals
+            pooled = [caller["pooled"][i] for i in caller["order"]]
+            curves[(caller["c"], caller["thr"])] = {
+                "scores": [float(s) for s, _ in pooled], "flags": [f for _, f in pooled], "recall": list(rec),
+                "precision": list(prec), "positives": caller["ngt"], "N": caller["N"]}
+            arrays.update((name, caller[name]) for name in ("AP", "AR", "evalClass", "thrs"))
+            return original(rec, prec)
+        return recording
+
+    with wrapped(visdrone_oracle, load=load, eval_res=eval_res, vocap=vocap), warnings.catch_warnings(), \
+            np.errstate(all="ignore"):  # a mean over no class is NaN, as in evaldb
+        warnings.simplefilter("ignore", RuntimeWarning)
+        percent = visdrone_oracle.evaluate(str(folder), "results", thr_style)
+    return {"percent": {name: float(value) for name, value in percent.items()}, "rows": rows, "flags": flags,
+            "curves": curves, **arrays}
+
+
+ORACLE_BUDGETS = [1, 10, 100, 500]  # the maxDets the toolkit loops over; AP comes from the 500 pass
+
+
 def check_visdrone(binary, visdrone_oracle, case, folder, stats):
     """The set's label and the problems found (none when evaldb agrees)."""
     write_visdrone_case(case, folder)
@@ -712,39 +809,96 @@ def check_visdrone(binary, visdrone_oracle, case, folder, stats):
         args += ["--max-dets", ",".join(map(str, case["max_dets"]))]
     ours, = run_case(binary, folder, [str(folder), "--format", "visdrone", "--sizes", str(folder / "images.csv")],
                      [str(folder / "results"), "--format", "visdrone"], [args])
-    with warnings.catch_warnings(), np.errstate(all="ignore"):  # a mean over no class is NaN, as in evaldb
-        warnings.simplefilter("ignore", RuntimeWarning)
-        percent = visdrone_oracle.evaluate(str(folder), "results", case["thr_style"])
-    theirs = {name: float(value) for name, value in percent.items()}
     thresholds = case["iou"] or VISDRONE_THRESHOLDS
-    budgets = case["max_dets"] or [1, 10, 100, 500]
-    metrics = ours["metrics"]
+    budgets = case["max_dets"] or ORACLE_BUDGETS
+    label = visdrone_labels(case)[0]
+    if budgets[-1] != 500 or not set(budgets) <= set(ORACLE_BUDGETS):
+        return [(label, [f"--max-dets {budgets}: the oracle has passes for {ORACLE_BUDGETS} and AP from 500"])]
+    theirs = visdrone_reference(visdrone_oracle, folder, case["thr_style"], budgets[-1])
+    oracle_thresholds = [float(t) for t in theirs["thrs"]]
+    if not set(thresholds) <= set(oracle_thresholds):
+        return [(label, [f"--iou {thresholds}: not among the oracle's thresholds {oracle_thresholds}"])]
+    columns = [oracle_thresholds.index(t) for t in thresholds]
     problems = []
     if ours["params"]["iou"] != thresholds or ours["params"]["max_dets"] != budgets:
         problems.append(f"evaldb evaluated with {ours['params']}, not iou {thresholds} max_dets {budgets}")
-    if case["iou"] is None or case["thr_style"] == "octave":  # every threshold the oracle loops over
-        compared = ["AP", "AP50", "AP75"] + [f"AR{n}" for n in budgets]
-    else:  # a subset: only the values at one threshold are the oracle's
-        compared = [name for name, thr in (("AP50", 0.5), ("AP75", 0.75)) if thr in thresholds]
-        for name, thr in (("AP50", 0.5), ("AP75", 0.75)):
-            if thr not in thresholds and metrics.get(name) is not None:
-                problems.append(f"{name} is {metrics[name]!r} but {thr} is not among the thresholds")
-        if len(thresholds) == 1:
-            theirs["AP"] = theirs["AP50" if thresholds == [0.5] else "AP75"]
-            compared.append("AP")
-    reported = sorted(k for k in metrics if k.startswith("AR"))
-    if reported != sorted(f"AR{n}" for n in budgets):
-        problems.append(f"evaldb reports {reported} for --max-dets {budgets}")
-    for name in compared:
-        value = metrics.get(name)
-        want = None if math.isnan(theirs[name]) else theirs[name]
-        diff = difference(None if value is None else value * 100, want)
+    problems += compare_visdrone_summary(ours["metrics"], theirs, thresholds, columns, budgets, stats)
+    results_stored = StoredResults(binary, folder / "case.sqlite")
+    evaluation = results_stored.evaluation("visdrone", thresholds)
+    problems += compare_visdrone_classes(results_stored.view("class_ap", evaluation), theirs, thresholds, columns,
+                                         budgets, stats["visdrone classes"])
+    return [(label, problems)]
+
+
+def compare_visdrone_summary(metrics, theirs, thresholds, columns, budgets, stats):
+    """Every summary metric evaldb reports (AP, AP50, AP75, AR<n> for each maxDets) against the oracle's printed
+    value when evaldb evaluated every threshold the oracle loops over, else against the same weighted class mean
+    over evaldb's thresholds taken from the oracle's AP / AR arrays; NaN (no class) is null."""
+    problems = []
+    names = ["AP", "AP50", "AP75"] + [f"AR{n}" for n in budgets]
+    if sorted(metrics) != sorted(names):
+        problems.append(f"evaldb reports {sorted(metrics)}, the toolkit's metrics for these parameters are {names}")
+    every = len(columns) == len(theirs["thrs"])
+    weighted = [c - 1 for c in theirs["evalClass"]]  # a class once per image holding it
+    ap, ar = theirs["AP"][weighted], theirs["AR"][weighted]
+
+    def mean(values):
+        return float(values.mean()) if values.size else math.nan
+
+    want = {"AP": theirs["percent"]["AP"] if every else mean(ap[:, columns])}
+    for name, thr in (("AP50", 0.5), ("AP75", 0.75)):
+        want[name] = theirs["percent"][name] if every else \
+            mean(ap[:, [columns[thresholds.index(thr)]]]) if thr in thresholds else None
+    for n in budgets:
+        y = ORACLE_BUDGETS.index(n)
+        want[f"AR{n}"] = theirs["percent"][f"AR{n}"] if every else mean(ar[:, columns, y])
+    for name in names:
+        if name not in metrics:
+            continue
+        value = metrics[name]
+        reference = None if want[name] is None or math.isnan(want[name]) else want[name]
+        diff = difference(None if value is None else value * 100, reference)
         stats["visdrone"][name] = max(stats["visdrone"].get(name, 0.0), diff)
         stats["visdrone values"] += 1
         if diff > TOLERANCE:
             problems.append(f"{name}: evaldb {value!r} (x100 = {None if value is None else value * 100!r}), "
-                            f"oracle {theirs[name]!r} percent")
-    return [(visdrone_labels(case)[0], problems)]
+                            f"oracle {reference!r} percent" + ("" if every else " (from its AP/AR arrays)"))
+    return problems
+
+
+def compare_visdrone_classes(rows, theirs, thresholds, columns, budgets, tally):
+    """Every `class_ap` row against the oracle's per-class arrays (percent): AP at each threshold, AP as the mean
+    over evaldb's thresholds, AR per maxDets as the mean over them; undefined (NULL) exactly for the classes no
+    image holds (not in the toolkit's evalClass). Classes 1..10 must all be there with every value, and no other."""
+    problems = []
+    expected = {}
+    for c in range(1, 11):
+        defined = c in theirs["evalClass"]
+        ap, ar = theirs["AP"][c - 1], theirs["AR"][c - 1]
+        expected[(c, "AP", None, "all", None)] = float(ap[columns].mean()) if defined else None
+        for thr, x in zip(thresholds, columns):
+            expected[(c, "AP", thr, "all", None)] = float(ap[x]) if defined else None
+        for n in budgets:
+            expected[(c, "AR", None, "all", n)] = float(ar[columns, ORACLE_BUDGETS.index(n)].mean()) if defined else None
+    seen = set()
+    for row in rows:
+        key = (row["category_id"], row["metric"], row["iou"], row["area"], row["max_dets"])
+        name = (f"class {key[0]} {key[1]}" + (f" at IoU {key[2]!r}" if key[2] is not None else "")
+                + (f" maxDets {key[4]}" if key[4] is not None else "") + (f" area {key[3]}" if key[3] != "all" else ""))
+        if key in seen or key not in expected:
+            problems.append(f"class_ap: {name} = {row['value']!r} " + ("twice" if key in seen else
+                                                                      "has no counterpart in the oracle"))
+            continue
+        seen.add(key)
+        value, want = row["value"], expected[key]
+        tally["AR per maxDets" if key[1] == "AR" else "AP per threshold" if key[2] is not None else "AP"] += 1
+        tally["undefined"] += want is None
+        if difference(None if value is None else value * 100, want) > TOLERANCE:
+            problems.append(f"class_ap: {name}: evaldb {value!r}, oracle {want!r} percent"
+                            + ("" if want is not None or value is None else " (no image holds the class)"))
+    for key in sorted(expected.keys() - seen, key=repr)[:5]:
+        problems.append(f"class_ap: no row for class {key[0]} {key[1]} iou {key[2]} maxDets {key[4]}")
+    return problems
 
 
 # ------------------------------------------------------------------------------------------------- main
@@ -805,7 +959,8 @@ def main():
         return 1
     binary = str(pathlib.Path(args.evaldb).absolute())
     stats = {"voc mAP": 0.0, "voc mAPs": 0, "voc class AP": 0.0, "voc class APs": 0,
-             "voc stored": collections.Counter(), "visdrone": {}, "visdrone values": 0}
+             "voc stored": collections.Counter(), "visdrone": {}, "visdrone values": 0,
+             "visdrone classes": collections.Counter()}
     cases = {"voc": 0, "visdrone": 0}
     routes = {"voc": 0, "coco": 0}  # the files VOC cases are imported from
     variants = {"voc": {}, "visdrone": {}}  # label -> [passed, failed]
@@ -867,11 +1022,15 @@ def main():
     failures += failed
     print(f"crosscheck visdrone vs visdrone_oracle.py: {cases['visdrone']} sets ({detail or 'none'}): "
           f"{passed} passed, {failed} failed")
-    print(f"  max |evaldb x 100 - oracle| in percent ({stats['visdrone values']} values compared): "
+    print(f"  max |evaldb x 100 - oracle| in percent ({stats['visdrone values']} summary values compared): "
           + (", ".join(f"{k} {stats['visdrone'][k]:.3g}" for k in VISDRONE_METRICS if k in stats["visdrone"])
              or "none"))
+    classes = stats["visdrone classes"]
+    print(f"  class_ap: {sum(n for k, n in classes.items() if k != 'undefined')} per-class values within "
+          f"{TOLERANCE} percent (" + ", ".join(f"{n} {k}" for k, n in sorted(classes.items()) if k != "undefined")
+          + f"; {classes['undefined']} null for classes no image holds)")
     print(f"  seed {args.seed}, {time.monotonic() - started:.1f} s")
-    compared = (stats["voc mAPs"] + stats["voc class APs"] + stats["visdrone values"]
+    compared = (stats["voc mAPs"] + stats["voc class APs"] + stats["visdrone values"] + sum(classes.values())
                 + sum(stats["voc stored"].values()))
     if compared == 0:
         print("crosscheck voc07/voc12/visdrone: FAILED: compared nothing")
