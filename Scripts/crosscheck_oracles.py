@@ -38,15 +38,18 @@ with `evaldb eval run --protocol ... --format json`, and compared with the oracl
   arrays; NULL exactly for the classes no image holds.
 
 What evaldb stored is read back with `evaldb sql --format json` over the documented views and compared too:
-- `dets`: every detection, with its seq, against the case (VOC: image, class, score and corners);
+- `dets`: every detection, with its seq, against the case (VOC: image, class, score and corners; VisDrone:
+  the image's result file, row by row as the oracle read it);
 - `matches`: every detection's bit t of tp_mask / ignored_mask at each threshold against the oracle's
   decision: VOC, the devkit's tp / fp arrays in its ranking order (tp: TP; fp: FP; neither: a difficult
-  box's detection, ignored);
+  box's detection, ignored); VisDrone, the evalRes flag of the last maxDets pass at that threshold (1 TP,
+  0 FP, -1 ignored; a row in no pass, dropped in an ignored region, beyond the first N rows of its file or
+  of no class 1..10, ignored);
 - `pr_curve`: every class's 101 points at each threshold against the curve sampled from the oracle's
-  cumulative rec / prec arrays (VOC: `voc_ap`'s) over the detections counted as TP or FP: at recall point
-  r (numpy linspace(0, 1, 101)), the largest precision at or after the first detection whose recall
-  reaches r, and its score; precision 0 and no score where the recall is never reached; NULL everywhere
-  without ground truth.
+  cumulative rec / prec arrays (VOC: `voc_ap`'s; VisDrone: those passed to VOCap, the 500 pass) over the
+  detections counted as TP or FP: at recall point r (numpy linspace(0, 1, 101)), the largest precision at
+  or after the first detection whose recall reaches r, and its score; precision 0 and no score where the
+  recall is never reached; NULL everywhere without ground truth (VisDrone: no box of the class at all).
 The oracles print only their means, so the script reads their intermediate values as they compute them:
 `voc_ap`'s local arrays as it returns (a trace of that function alone), and the VisDrone oracle's `load`,
 `eval_res` and `vocap` through wrappers that record their arguments, results and their caller's loop
@@ -827,6 +830,7 @@ def check_visdrone(binary, visdrone_oracle, case, folder, stats):
     evaluation = results_stored.evaluation("visdrone", thresholds)
     problems += compare_visdrone_classes(results_stored.view("class_ap", evaluation), theirs, thresholds, columns,
                                          budgets, stats["visdrone classes"])
+    problems += compare_visdrone_stored(results_stored, evaluation, theirs, thresholds, stats["visdrone stored"])
     return [(label, problems)]
 
 
@@ -901,6 +905,46 @@ def compare_visdrone_classes(rows, theirs, thresholds, columns, budgets, tally):
     return problems
 
 
+def compare_visdrone_stored(results_stored, evaluation, theirs, thresholds, tally):
+    """The stored outcome of every detection at every threshold against its flag in the oracle's last-budget pass
+    (1 TP, 0 FP, -1 or no pass: ignored), rows matched by image and position in the result file (and checked to
+    hold the same values), and every class's stored PR curve at every threshold against the one sampled from the
+    oracle's pooled recall and precision."""
+    problems = []
+    detections = results_stored.detections
+    key_of, expected, index = {}, {}, {}
+    for row in detections:  # seq order: rows of an image in file order
+        i = index[row["stem"]] = index.get(row["stem"], -1) + 1
+        source = theirs["rows"].get((row["stem"], i))
+        values = [row["x"], row["y"], row["w"], row["h"], row["score"], row["category_id"]]
+        if source is None or source[:6] != values:
+            problems.append(f"dets seq {row['seq']} {values} on {row['stem']} is not row {i} of its result file "
+                            f"as the oracle read it ({source})")
+            continue
+        key_of[row["seq"]] = (row["stem"], i)
+        flags = theirs["flags"].get((row["stem"], i), {})
+        expected[row["seq"]] = [flags.get(thr, -1) for thr in thresholds]
+    if len(detections) != len(theirs["rows"]):
+        problems.append(f"dets has {len(detections)} rows, the result files {len(theirs['rows'])}")
+    if problems:
+        return problems
+
+    def describe(seq):
+        stem, i = key_of[seq]
+        return f"{stem}.txt row {i + 1}: {theirs['rows'][(stem, i)][:6]}"
+
+    problems += compare_outcomes(results_stored.view("matches", evaluation), thresholds, expected, describe, tally)
+    curves = {}
+    for c in range(1, 11):
+        for thr in thresholds:
+            curve = theirs["curves"][(c, thr)]
+            counted = [k for k, flag in enumerate(curve["flags"]) if flag in (0, 1)]
+            curves[(c, thr)] = sampled_curve([curve["recall"][k] for k in counted],
+                                             [curve["precision"][k] for k in counted],
+                                             [curve["scores"][k] for k in counted], curve["positives"])
+    return problems + compare_curves(results_stored.view("pr_curve", evaluation), curves, tally)
+
+
 # ------------------------------------------------------------------------------------------------- main
 
 
@@ -960,7 +1004,7 @@ def main():
     binary = str(pathlib.Path(args.evaldb).absolute())
     stats = {"voc mAP": 0.0, "voc mAPs": 0, "voc class AP": 0.0, "voc class APs": 0,
              "voc stored": collections.Counter(), "visdrone": {}, "visdrone values": 0,
-             "visdrone classes": collections.Counter()}
+             "visdrone classes": collections.Counter(), "visdrone stored": collections.Counter()}
     cases = {"voc": 0, "visdrone": 0}
     routes = {"voc": 0, "coco": 0}  # the files VOC cases are imported from
     variants = {"voc": {}, "visdrone": {}}  # label -> [passed, failed]
@@ -1029,9 +1073,10 @@ def main():
     print(f"  class_ap: {sum(n for k, n in classes.items() if k != 'undefined')} per-class values within "
           f"{TOLERANCE} percent (" + ", ".join(f"{n} {k}" for k, n in sorted(classes.items()) if k != "undefined")
           + f"; {classes['undefined']} null for classes no image holds)")
+    print("\n".join(stored_lines(stats["visdrone stored"])))
     print(f"  seed {args.seed}, {time.monotonic() - started:.1f} s")
     compared = (stats["voc mAPs"] + stats["voc class APs"] + stats["visdrone values"] + sum(classes.values())
-                + sum(stats["voc stored"].values()))
+                + sum(stats["voc stored"].values()) + sum(stats["visdrone stored"].values()))
     if compared == 0:
         print("crosscheck voc07/voc12/visdrone: FAILED: compared nothing")
         return 1
