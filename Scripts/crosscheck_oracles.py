@@ -1071,7 +1071,8 @@ def main():
              or "none"))
     classes = stats["visdrone classes"]
     print(f"  class_ap: {sum(n for k, n in classes.items() if k != 'undefined')} per-class values within "
-          f"{TOLERANCE} percent (" + ", ".join(f"{n} {k}" for k, n in sorted(classes.items()) if k != "undefined")
+          f"{TOLERANCE} percent ("
+          + (", ".join(f"{n} {k}" for k, n in sorted(classes.items()) if k != "undefined") or "none")
           + f"; {classes['undefined']} null for classes no image holds)")
     print("\n".join(stored_lines(stats["visdrone stored"])))
     print(f"  seed {args.seed}, {time.monotonic() - started:.1f} s")
