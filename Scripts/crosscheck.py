@@ -231,7 +231,8 @@ def compare(name, ours, theirs, db, counts):
         problems.append(f"stat names {names} repeat: the comparison would be ambiguous")
     for index, stat in enumerate(names):
         if stat not in metrics:
-            problems.append(f"{stat}: pycocotools stats[{index}] = {theirs['stats'][index]!r}, evaldb reports no {stat}")
+            problems.append(f"{stat}: pycocotools stats[{index}] = {theirs['stats'][index]!r}, "
+                            f"evaldb reports no {stat}")
             continue
         difference = both(metrics[stat], theirs["stats"][index])
         if difference:

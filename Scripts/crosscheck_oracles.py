@@ -883,7 +883,8 @@ def compare_visdrone_classes(rows, theirs, thresholds, columns, budgets, tally):
         for thr, x in zip(thresholds, columns):
             expected[(c, "AP", thr, "all", None)] = float(ap[x]) if defined else None
         for n in budgets:
-            expected[(c, "AR", None, "all", n)] = float(ar[columns, ORACLE_BUDGETS.index(n)].mean()) if defined else None
+            y = ORACLE_BUDGETS.index(n)
+            expected[(c, "AR", None, "all", n)] = float(ar[columns, y].mean()) if defined else None
     seen = set()
     for row in rows:
         key = (row["category_id"], row["metric"], row["iou"], row["area"], row["max_dets"])
