@@ -5,7 +5,18 @@ For every COCO fixture in Tests/Fixtures and for N random cases (random image co
 fields that differ from w*h, empty images, classes with detections but no ground truth, score ties,
 more than 100 detections per image, annotation id 0, custom IoU thresholds / maxDets / area ranges,
 class-agnostic), it imports the case into a fresh evaldb database, evaluates it with evaldb and with
-pycocotools, and compares all 12 stats and every per-category AP/AP50/AP75/AR100 to 1e-12.
+pycocotools, and compares (to 1e-12):
+- the summary: each of pycocotools' 12 stats under evaldb's name for it with the parameters used (the AR
+  names follow maxDets[0..2]: AR1, AR5, AR50 for --max-dets 1,5,50; APs ... ARl keep their names with
+  custom area ranges, where pycocotools gives -1). A stat on one side only fails; pycocotools' -1 equals
+  evaldb's null only when evaldb reports the stat as null;
+- per class: every `class_ap` row evaldb stored (AP per area range and per IoU threshold, AR per maxDets
+  and per area range) against the mean of the entries of pycocotools' `eval['precision']` /
+  `eval['recall']` it names (threshold, area range label, maxDets; -1 entries left out, -1 when none
+  remain), and every per-class value of `eval --format json` (AP, AP_<area>, AP50, AP75, AR<m>,
+  AR<m>_<area>) the same way. The classes must be pycocotools' catIds (-1 alone when class-agnostic), on
+  both sides; each class must have AP at every area range and threshold and AR at every maxDets and
+  area range.
 
 It also reads what evaldb stored (the database file, read-only, through the documented views) and compares
 it with pycocotools' own intermediate results:
@@ -21,6 +32,8 @@ it with pycocotools' own intermediate results:
   0 and the last maxDets (NULL precision for pycocotools' -1; NULL score where the recall point is unreached:
   beyond the class's final recall, or everywhere when no detection of the class is evaluated).
 
+It prints how many values of each kind it compared, and fails when a kind was never compared.
+
 Usage: Scripts/crosscheck.py EVALDB_BINARY [--cases 200] [--seed 1]   (run by Scripts/crosscheck)
 """
 import argparse
@@ -30,6 +43,7 @@ import json
 import math
 import pathlib
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -41,12 +55,12 @@ from pycocotools.cocoeval import COCOeval
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-12
-STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
 
 
 def reference(gt_path, dt_path, params):
-    """pycocotools' stats and per-category AP/AP50/AP75/AR(last maxDets), -1 as None; plus its per-detection
-    outcomes (`detections`, from evalImgs and ious) and PR curves (`curves`, from eval) for `compare_stored`."""
+    """pycocotools' 12 stats (-1 kept: undefined), its precision and recall arrays with the labels of their axes
+    (for per-class values at every threshold, area range and maxDets), its per-detection outcomes
+    (`detections`, from evalImgs and ious) and PR curves (`curves`, from eval) for `compare_stored`."""
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(str(gt_path))
         dt = gt.loadRes(str(dt_path)) if json.load(open(dt_path)) else None
@@ -64,22 +78,10 @@ def reference(gt_path, dt_path, params):
             ev.params.useCats = 0
         ev.evaluate()
         detections, evaluated_per_class = per_detection_reference(ev)
+        cat_ids = [int(c) for c in ev.params.catIds] if ev.params.useCats else [-1]
         ev.accumulate()
         ev.summarize()
-    stats = [None if s == -1 else float(s) for s in ev.stats]
-    precision = ev.eval["precision"]
-    recall = ev.eval["recall"]
-    thresholds = list(ev.params.iouThrs)
-    classes = {}
-    cat_ids = ev.params.catIds if ev.params.useCats else [-1]
-    for k, cat in enumerate(cat_ids):
-        def mean(values):
-            values = values[values > -1]
-            return None if values.size == 0 else float(np.mean(values))
-        entry = {"AP": mean(precision[:, :, k, 0, -1]), "AR": mean(recall[:, k, 0, -1])}
-        for name, thr in (("AP50", 0.5), ("AP75", 0.75)):
-            entry[name] = mean(precision[thresholds.index(thr), :, k, 0, -1]) if thr in thresholds else None
-        classes[cat] = entry
+    thresholds = [float(t) for t in ev.params.iouThrs]
     curves = {
         "precision": ev.eval["precision"][:, :, :, 0, -1],  # (T, R, K)
         "scores": ev.eval["scores"][:, :, :, 0, -1],
@@ -87,9 +89,18 @@ def reference(gt_path, dt_path, params):
         "rec_thrs": np.array(ev.params.recThrs, dtype=float),
         "evaluated": np.array(evaluated_per_class),  # (K,) detections evaluated per class
     }
-    return {"stats": stats, "classes": classes, "thresholds": [float(t) for t in thresholds],
-            "max_det": int(ev.params.maxDets[-1]), "cat_keys": [int(c) for c in cat_ids],
-            "detections": detections, "curves": curves}
+    return {"stats": [float(s) for s in ev.stats], "precision": ev.eval["precision"], "recall": ev.eval["recall"],
+            "thresholds": thresholds, "areas": list(ev.params.areaRngLbl),
+            "max_dets": [int(m) for m in ev.params.maxDets], "max_det": int(ev.params.maxDets[-1]),
+            "cat_keys": cat_ids, "detections": detections, "curves": curves}
+
+
+def stat_names(max_dets):
+    """evaldb's names of pycocotools' 12 stats, in stats order: `_summarizeDets` asks for AR at maxDets[0],
+    maxDets[1] and maxDets[2] and names nothing, evaldb names them after those values (AR1, AR10, AR100 by
+    default; AR1, AR5, AR50 for --max-dets 1,5,50). The area stats keep the names of pycocotools' labels
+    small, medium and large whatever the area ranges (undefined when no range has that label)."""
+    return ["AP", "AP50", "AP75", "APs", "APm", "APl", *(f"AR{m}" for m in max_dets[:3]), "ARs", "ARm", "ARl"]
 
 
 def per_detection_reference(ev):
@@ -164,43 +175,161 @@ def evaldb_eval(binary, work, gt_path, dt_path, params):
     return (output[0] if isinstance(output, list) else output), db
 
 
-def close(a, b):
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= TOLERANCE
+def both(ours, theirs):
+    """None when evaldb's `ours` (None = null) and pycocotools' `theirs` (-1 = undefined) agree: both undefined,
+    or both defined and within TOLERANCE; else what differs."""
+    if theirs == -1 or ours is None:
+        if theirs == -1 and ours is None:
+            return None
+        return f"evaldb {ours!r}, pycocotools {theirs!r}" + (" (undefined)" if theirs == -1 else "")
+    return None if abs(ours - theirs) <= TOLERANCE else f"evaldb {ours!r}, pycocotools {theirs!r}"
 
 
-def compare(name, ours, theirs, params):
+def class_value(theirs, k, metric, iou, area, max_dets):
+    """pycocotools' value for one per-class entry: the mean of the precision (AP) or recall (AR) entries of class
+    index k at threshold `iou` (None: every threshold), area range label `area` and `max_dets`, leaving out
+    -1 entries (-1 when none is left, as `_summarize` does); or a string saying why there is none."""
+    thresholds = list(range(len(theirs["thresholds"]))) if iou is None else \
+        [t for t, thr in enumerate(theirs["thresholds"]) if thr == iou]
+    areas = [a for a, label in enumerate(theirs["areas"]) if label == area]
+    limits = [m for m, value in enumerate(theirs["max_dets"]) if value == max_dets]
+    if len(thresholds) == 0 or len(areas) != 1 or len(limits) != 1:
+        return (f"pycocotools has no single entry for it (thresholds {theirs['thresholds']}, "
+                f"area ranges {theirs['areas']}, maxDets {theirs['max_dets']})")
+    if metric == "AP":
+        values = theirs["precision"][thresholds, :, k, areas[0], limits[0]]
+    else:
+        values = theirs["recall"][thresholds, k, areas[0], limits[0]]
+    values = values[values > -1]
+    return -1.0 if values.size == 0 else float(np.mean(values))
+
+
+def json_key(key, theirs):
+    """The (metric, iou, area, max_dets) that a per-class key of `evaldb eval --format json` names (AP, AP_small,
+    AP50, AP75, AR100, AR100_small, ...), with the defaults of its naming (AP: mean over the thresholds, last
+    maxDets; area all); None for the keys that are counts or names."""
+    match = re.fullmatch(r"(AP|AR)(\d*)(?:_(.+))?", key)
+    if match is None:
+        return None
+    metric, number, area = match.group(1), match.group(2), match.group(3) or "all"
+    if metric == "AP":
+        iou = {"": None, "50": 0.5, "75": 0.75}.get(number, "unknown")
+        return metric, iou, area, theirs["max_dets"][-1]
+    return metric, None, area, int(number) if number else "unknown"
+
+
+def compare(name, ours, theirs, db, counts):
+    """Compares evaldb's summary (`eval --format json`) and per-class values (the `class_ap` rows stored in db
+    and the per-class keys of the JSON) with pycocotools'; returns the problems. Every one of pycocotools' 12
+    stats is compared under evaldb's name for it, and every per-class entry evaldb reports is compared with
+    the entry of pycocotools' precision / recall arrays it names."""
     problems = []
+    before = (counts.stats + counts.stats_undefined, counts.class_values, counts.json_values)
     metrics = ours["metrics"]
-    for index, stat in enumerate(STAT_NAMES):
-        if index >= 6 and "max_dets" in params:
-            continue  # AR names follow the custom maxDets; checked through per-class AR below
-        if not close(metrics.get(stat), theirs["stats"][index]):
-            problems.append(f"{stat}: evaldb {metrics.get(stat)!r} pycocotools {theirs['stats'][index]!r}")
-    ours_classes = {c["id"]: c for c in ours["classes"]}
-    for cat, ref in theirs["classes"].items():
-        got = ours_classes.get(cat)
-        if got is None:
-            problems.append(f"class {cat} missing")
+    names = stat_names(theirs["max_dets"])
+    if len(set(names)) != len(names):
+        problems.append(f"stat names {names} repeat: the comparison would be ambiguous")
+    for index, stat in enumerate(names):
+        if stat not in metrics:
+            problems.append(f"{stat}: pycocotools stats[{index}] = {theirs['stats'][index]!r}, "
+                            f"evaldb reports no {stat}")
             continue
-        for key in ("AP", "AP50", "AP75"):
-            if not close(got.get(key), ref[key]):
-                problems.append(f"class {cat} {key}: evaldb {got.get(key)!r} pycocotools {ref[key]!r}")
-        ar_key = f"AR{params.get('max_dets', [1, 10, 100])[-1]}"
-        if not close(got.get(ar_key), ref["AR"]):
-            problems.append(f"class {cat} {ar_key}: evaldb {got.get(ar_key)!r} pycocotools {ref['AR']!r}")
+        difference = both(metrics[stat], theirs["stats"][index])
+        if difference:
+            problems.append(f"{stat} (stats[{index}]): {difference}")
+        elif metrics[stat] is None:
+            counts.stats_undefined += 1
+        else:
+            counts.stats += 1
+    for stat in metrics:
+        if stat not in names:
+            problems.append(f"evaldb reports {stat} = {metrics[stat]!r}, which is none of pycocotools' stats {names}")
+
+    cat_keys = theirs["cat_keys"]
+    k_of = {cat: k for k, cat in enumerate(cat_keys)}
+    json_classes = [c["id"] for c in ours["classes"]]
+    if sorted(json_classes) != sorted(cat_keys):
+        problems.append(f"evaldb's JSON classes {sorted(json_classes)}, pycocotools' {sorted(cat_keys)}")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT category_id, metric, iou, area, max_dets, value FROM class_ap "
+                           "WHERE run = 'run' AND protocol = 'coco'").fetchall()
+    finally:
+        con.close()
+    stored_classes = sorted({row[0] for row in rows})
+    if stored_classes != sorted(cat_keys):
+        problems.append(f"class_ap holds classes {stored_classes}, pycocotools evaluates {sorted(cat_keys)}")
+    # what every class must have: AP per area range and per threshold, AR per maxDets and per area range
+    last = theirs["max_dets"][-1]
+    required = ({("AP", None, area, last) for area in theirs["areas"]}
+                | {("AP", thr, "all", last) for thr in theirs["thresholds"]}
+                | {("AR", None, "all", m) for m in theirs["max_dets"]}
+                | {("AR", None, area, last) for area in theirs["areas"]})
+    seen = {}
+    for cat, metric, iou, area, max_dets, value in rows:
+        label = f"class {cat} {metric} iou {iou} area {area} maxDets {max_dets}"
+        key = (metric, iou, area, max_dets)
+        if key in seen.setdefault(cat, set()):
+            problems.append(f"{label}: stored twice")
+            continue
+        seen[cat].add(key)
+        if cat not in k_of:
+            problems.append(f"{label} = {value!r}: pycocotools has no such class")
+            continue
+        want = class_value(theirs, k_of[cat], metric, iou, area, max_dets)
+        if isinstance(want, str):
+            problems.append(f"{label} = {value!r}: {want}")
+            continue
+        difference = both(value, want)
+        if difference:
+            problems.append(f"{label}: {difference}")
+            continue
+        counts.class_values += 1
+        counts.class_undefined += value is None
+        counts.class_by_area[area] = counts.class_by_area.get(area, 0) + 1
+        counts.class_by_metric[metric] = counts.class_by_metric.get(metric, 0) + 1
+    for cat in cat_keys:
+        for metric, iou, area, max_dets in sorted(required - seen.get(cat, set()), key=repr)[:3]:
+            problems.append(f"class {cat}: no stored {metric} at iou {iou} area {area} maxDets {max_dets}")
+    for entry in ours["classes"]:
+        cat = entry["id"]
+        for key, value in entry.items():
+            labels = json_key(key, theirs)
+            if labels is None:
+                continue
+            if cat not in k_of or "unknown" in labels:
+                problems.append(f"JSON class {cat} {key} = {value!r}: pycocotools has no such value")
+                continue
+            want = class_value(theirs, k_of[cat], *labels)
+            difference = want if isinstance(want, str) else both(value, want)
+            if difference:
+                problems.append(f"JSON class {cat} {key}: {difference}")
+            else:
+                counts.json_values += 1
+    after = (counts.stats + counts.stats_undefined, counts.class_values, counts.json_values)
+    if not problems and any(b == a for b, a in zip(before, after)):
+        problems.append(f"compared nothing of {['the summary stats', 'class_ap', 'the JSON classes']}: "
+                        f"{[a - b for b, a in zip(before, after)]} values")
     if problems:
         print(f"MISMATCH {name}:", file=sys.stderr)
         for p in problems[:10]:
             print(f"  {p}", file=sys.stderr)
+        if len(problems) > 10:
+            print(f"  ... and {len(problems) - 10} more", file=sys.stderr)
     return not problems
 
 
 class Counts:
-    """What compare_stored checked, over all cases."""
+    """What compare and compare_stored checked, over all cases."""
 
     def __init__(self):
+        self.stats = 0  # summary stats defined on both sides, within TOLERANCE
+        self.stats_undefined = 0  # summary stats undefined on both sides (-1 and null)
+        self.class_values = 0  # class_ap rows compared (undefined on both sides included)
+        self.class_undefined = 0  # of which undefined on both sides
+        self.class_by_area = {}  # area range label -> class_ap rows compared
+        self.class_by_metric = {}  # AP / AR -> class_ap rows compared
+        self.json_values = 0  # per-class values of the JSON output compared
         self.dets = 0  # dets rows checked against the results file
         self.matches = 0  # detection x threshold outcomes
         self.evaluated = 0  # detections pycocotools evaluates
@@ -212,8 +341,19 @@ class Counts:
         self.scores = 0  # pr points: score (reached)
         self.unreached = 0  # pr points: NULL score where unreached
 
+    def is_empty(self):
+        """True when a kind of value was never compared."""
+        return 0 in (self.stats, self.class_values, self.json_values, self.dets, self.matches, self.precision)
+
     def summary(self):
+        by_area = ", ".join(f"{area} {n}" for area, n in sorted(self.class_by_area.items()))
+        by_metric = ", ".join(f"{metric} {n}" for metric, n in sorted(self.class_by_metric.items()))
         return "\n".join([
+            f"  summary stats: {self.stats + self.stats_undefined} compared under evaldb's names ({self.stats} "
+            f"within {TOLERANCE}, {self.stats_undefined} undefined on both sides: pycocotools -1, evaldb null)",
+            f"  class_ap: {self.class_values} per-class values compared with pycocotools' precision/recall arrays "
+            f"({by_metric}; per area range: {by_area}; {self.class_undefined} undefined on both sides)",
+            f"  eval --format json: {self.json_values} per-class values compared",
             f"  dets: {self.dets} rows checked against the results files (seq = loadRes id - 1)",
             f"  matches: {self.evaluated + self.outside} detections ({self.evaluated} evaluated, {self.outside} "
             f"beyond maxDets) = {self.matches} detection x threshold outcomes checked",
@@ -479,7 +619,7 @@ def main():
             ours, db = evaldb_eval(args.evaldb, work, folder / gt, dt_path, {})
             checked += 1
             name = f"{case} ({gt})"
-            ok = compare(name, ours, theirs, {})
+            ok = compare(name, ours, theirs, db, counts)
             ok = report(name, compare_stored(name, db, json.load(open(dt_path)), theirs, counts)) and ok
             if not ok:
                 failures += 1
@@ -494,13 +634,17 @@ def main():
             ours, db = evaldb_eval(args.evaldb, work, case_dir / "gt.json", case_dir / "dets.json", params)
             checked += 1
             name = f"random case {index} (seed {args.seed}, params {params})"
-            ok = compare(name, ours, theirs, params)
+            ok = compare(name, ours, theirs, db, counts)
             results = json.load(open(case_dir / "dets.json"))
             ok = report(name, compare_stored(name, db, results, theirs, counts)) and ok
             if not ok:
                 failures += 1
-    print(f"crosscheck coco vs pycocotools: {checked - failures} passed, {failures} failed")
+    print(f"crosscheck coco vs pycocotools: {checked} cases ({len(FIXTURES)} fixtures, {checked - len(FIXTURES)} "
+          f"random with seed {args.seed}): {checked - failures} passed, {failures} failed")
     print(counts.summary())
+    if counts.is_empty():
+        print("crosscheck coco vs pycocotools: FAILED: compared nothing of some kind (see the counts above)")
+        return 1
     return 1 if failures else 0
 
 
