@@ -20,6 +20,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case runExists(name: String, dataset: String)
     /// The dataset still has runs, so it cannot be replaced.
     case datasetHasRuns(name: String, runs: Int)
+    /// The dataset still has runs, so it is not deleted without them.
+    case datasetDeletionNeedsRuns(name: String, runs: Int)
     /// A write statement was given to `evaldb sql` without `--write`.
     case writeNotAllowed
     /// A name is empty or unusable.
@@ -62,6 +64,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .runExists(let name, let dataset):
             return
                 "a run named '\(name)' already exists (dataset '\(dataset)') with other content; choose another name or pass --replace"
+        case .datasetDeletionNeedsRuns(let name, let runs):
+            return
+                "dataset '\(name)' has \(runs) run(s); pass --with-runs to delete them with it, or delete them first (evaldb delete RUN)"
         case .datasetHasRuns(let name, let runs):
             return
                 "dataset '\(name)' has \(runs) run(s) whose detections refer to its images; delete them first or import under another name"

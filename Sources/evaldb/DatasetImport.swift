@@ -100,7 +100,7 @@ struct DatasetDelete: ParsableCommand {
         let dataset = try datasets.require(name: name)
         let runs = try datasets.runCount(datasetID: dataset.id)
         if runs > 0 && !withRuns {
-            throw StoreError.datasetHasRuns(name: name, runs: runs)
+            throw StoreError.datasetDeletionNeedsRuns(name: name, runs: runs)
         }
         try store.write { try datasets.delete(id: dataset.id) }
         Console.out("Deleted dataset '\(name)'\(runs > 0 ? " and its \(runs) run(s)" : "").\n")

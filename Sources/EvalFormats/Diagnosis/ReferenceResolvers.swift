@@ -10,6 +10,7 @@ struct ImageResolver {
         var resolved = [Int32](repeating: -1, count: batch.count)
         var unmatched = FindingCounter()
         var unmatchedKeys = Set<ImageKey>()
+        var matchedKeys = Set<ImageKey>()
         var lastKey: ImageKey?
         var lastIndex: Int32 = -1
         for row in 0..<batch.count {
@@ -20,6 +21,7 @@ struct ImageResolver {
                 lastIndex = lookup.resolve(key, matching, offset: offset) ?? -1
             }
             resolved[row] = lastIndex
+            if lastIndex >= 0 { matchedKeys.insert(key) }
             if lastIndex < 0 {
                 if unmatchedKeys.insert(key).inserted || unmatched.examples.count < 3 {
                     unmatched.record("\(batch.location(ofRow: row)): \(describe(key))")
@@ -31,18 +33,24 @@ struct ImageResolver {
         self.resolved = resolved
         guard unmatched.count > 0 else { return }
 
-        // Would another way of matching resolve them all?
+        // Would another way of matching resolve them all, and every reference that resolves now too? Only then is it
+        // printed as the fix: a fix must work pasted as printed. (Which reading is right is the evidence's call.)
         var fix = "check that the detections were made on this dataset's images (--dataset)"
         let alternatives: [(ImageMatching, String)] = [
             (.id, "image id"), (.fileName, "file name"), (.stem, "file stem"),
         ]
         for (alternative, phrase) in alternatives where alternative != matching {
             let rescued = unmatchedKeys.count { lookup.resolve($0, alternative) != nil }
-            if rescued == unmatchedKeys.count {
+            guard rescued == unmatchedKeys.count else { continue }
+            let kept = matchedKeys.allSatisfy { lookup.resolve($0, alternative) != nil }
+            if kept {
                 fix =
                     "every one of them matches a dataset image by \(phrase): pass --match-images-by \(alternative.rawValue)"
-                break
+            } else {
+                fix =
+                    "the export refers to images in two ways: these match a dataset image only by \(phrase), the others only as they are; no --match-images-by reads both, so write every reference one way in the exporter"
             }
+            break
         }
         let sample = unmatchedKeys.prefix(5).map(describe).sorted().joined(separator: ", ")
         findings.append(

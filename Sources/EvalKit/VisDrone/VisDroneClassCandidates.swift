@@ -24,6 +24,8 @@ struct VisDroneClassCandidates {
     var score: [Double] = []
     /// Ground truths, case by case: non-ignored first, then ignore ones, file order within each.
     var isIgnoreGroundTruth: [Bool] = []
+    /// The index in `EvalGroundTruth` of each of those ground truths.
+    var groundTruthIndex: [Int32] = []
     /// `compOas.m`: IoU for normal ground truths, intersection over detection area for ignore ones.
     var overlap: [Double] = []
     /// Candidates in the pooled order of `calcAccuracy.m` (`sort(-score)`: score descending, NaN last, ties by
@@ -68,6 +70,7 @@ struct VisDroneClassCandidates {
                 for box in ordered { overlap.append(Self.overlap(row.detection, dt, box, gt)) }
             }
             isIgnoreGroundTruth += ordered.map { gt.isIgnored[$0] }
+            groundTruthIndex += ordered.map { Int32(truncatingIfNeeded: $0) }
         }
         pooledOrder = score.indices.sorted { left, right in
             let a = score[left]
@@ -108,7 +111,12 @@ struct VisDroneClassCandidates {
     /// Detections in matching order; each scans the ground truths in order, skipping matched ones, stopping at
     /// the first ignore one once it holds any match, and takes every overlap `>= best` (so among equal overlaps
     /// the later ground truth wins), `best` starting at the threshold. Ignore ground truths absorb any number.
-    func match(threshold: Double, budget: Int, flags: inout [Int8], groundTruthState: inout [Int8]) {
+    /// `matchedBox` and `matchedOverlap` receive, per candidate, the ground truth it matched (an index into
+    /// `isIgnoreGroundTruth`, -1 none) and the overlap with it.
+    func match(
+        threshold: Double, budget: Int, flags: inout [Int8], groundTruthState: inout [Int8],
+        matchedBox: inout [Int32], matchedOverlap: inout [Double]
+    ) {
         for imageCase in cases {
             let groundTruths = imageCase.groundTruths
             for box in groundTruths { groundTruthState[box] = isIgnoreGroundTruth[box] ? -1 : 0 }
@@ -131,6 +139,8 @@ struct VisDroneClassCandidates {
                 }
                 if bestMatch == 1 { groundTruthState[bestBox] = 1 }
                 flags[detection] = bestMatch
+                matchedBox[detection] = Int32(truncatingIfNeeded: bestBox)
+                matchedOverlap[detection] = bestBox >= 0 ? best : 0
             }
         }
     }

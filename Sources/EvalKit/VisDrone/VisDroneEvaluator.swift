@@ -30,6 +30,7 @@ public enum VisDroneEvaluator {
     ) -> VisDroneResult {
         let (keptGroundTruth, keptDetections) = survivors(gt, dt)
         var outcome = [Int8](repeating: -1, count: parameters.iouThresholds.count * dt.count)
+        var matched = MatchedBoxes(thresholds: parameters.iouThresholds, detectionCount: dt.count)
         var budgetTruePositives: [[UInt64]]? =
             recordsBudgetOutcomes
             ? Array(repeating: [UInt64](repeating: 0, count: dt.count), count: parameters.maxDetections.count) : nil
@@ -42,10 +43,14 @@ public enum VisDroneEvaluator {
                 keptDetections: keptDetections, budget: parameters.maxDetections.max() ?? 0)
             return evaluateClass(
                 category, weight: weight, candidates, parameters: parameters, detectionCount: dt.count,
-                outcome: &outcome, budgetTruePositives: &budgetTruePositives)
+                outcome: &outcome, matched: &matched, budgetTruePositives: &budgetTruePositives)
         }
         var result = summarize(classes, parameters: parameters, outcome: outcome)
         result.budgetTruePositives = budgetTruePositives
+        result.matched50 = matched.box50
+        result.iou50 = matched.overlap50
+        result.matched75 = matched.box75
+        result.iou75 = matched.overlap75
         return result
     }
 
@@ -53,20 +58,24 @@ public enum VisDroneEvaluator {
     /// `outcome`.
     static func evaluateClass(
         _ category: Int64, weight: Int, _ candidates: VisDroneClassCandidates, parameters: VisDroneParameters,
-        detectionCount: Int, outcome: inout [Int8], budgetTruePositives: inout [[UInt64]]?
+        detectionCount: Int, outcome: inout [Int8], matched: inout MatchedBoxes,
+        budgetTruePositives: inout [[UInt64]]?
     ) -> VisDroneClassResult {
         let thresholds = parameters.iouThresholds
         let budgets = parameters.maxDetections
         let denominator = Double(max(1, candidates.groundTruthCount))
         var flags = [Int8](repeating: 0, count: candidates.inputIndex.count)
         var groundTruthState = [Int8](repeating: 0, count: candidates.groundTruthCount)
+        var matchedBox = [Int32](repeating: -1, count: candidates.inputIndex.count)
+        var matchedOverlap = [Double](repeating: 0, count: candidates.inputIndex.count)
         var ap = [Double](repeating: 0, count: thresholds.count)
         var ar = [[Double]](repeating: [Double](repeating: 0, count: budgets.count), count: thresholds.count)
 
         for (thresholdIndex, threshold) in thresholds.enumerated() {
             for (budgetIndex, budget) in budgets.enumerated() {
                 candidates.match(
-                    threshold: threshold, budget: budget, flags: &flags, groundTruthState: &groundTruthState)
+                    threshold: threshold, budget: budget, flags: &flags, groundTruthState: &groundTruthState,
+                    matchedBox: &matchedBox, matchedOverlap: &matchedOverlap)
                 // AP and the per-detection outcome come from the last budget, as the toolkit's loop leaves them.
                 let isLastPass = budgetIndex == budgets.count - 1
                 var truePositives = 0
@@ -88,6 +97,12 @@ public enum VisDroneEvaluator {
                     recall.append(Double(truePositives) / denominator)
                     precision.append(Double(truePositives) / Double(max(1, falsePositives + truePositives)))
                     outcome[thresholdIndex * detectionCount + candidates.inputIndex[candidate]] = flags[candidate]
+                    let box = matchedBox[candidate]
+                    if box >= 0 {
+                        matched.record(
+                            threshold: threshold, detection: candidates.inputIndex[candidate],
+                            box: candidates.groundTruthIndex[Int(box)], overlap: matchedOverlap[candidate])
+                    }
                 }
                 // Recall never decreases: its maximum is the last value; none without detections.
                 if pooled > 0 { ar[thresholdIndex][budgetIndex] = Double(truePositives) / denominator }
@@ -166,5 +181,34 @@ public enum VisDroneEvaluator {
             mean(columns: allThresholds) { $0.ar[$1][budgetIndex] }
         }
         return result
+    }
+}
+
+/// The ground truth each detection matched in the last budget's pass at IoU 0.5 and 0.75, where evaluated.
+struct MatchedBoxes {
+    var box50: [Int32] = []
+    var overlap50: [Double] = []
+    var box75: [Int32] = []
+    var overlap75: [Double] = []
+
+    init(thresholds: [Double], detectionCount: Int) {
+        if thresholds.contains(0.5) {
+            box50 = [Int32](repeating: -1, count: detectionCount)
+            overlap50 = [Double](repeating: 0, count: detectionCount)
+        }
+        if thresholds.contains(0.75) {
+            box75 = [Int32](repeating: -1, count: detectionCount)
+            overlap75 = [Double](repeating: 0, count: detectionCount)
+        }
+    }
+
+    mutating func record(threshold: Double, detection: Int, box: Int32, overlap: Double) {
+        if threshold == 0.5 && !box50.isEmpty {
+            box50[detection] = box
+            overlap50[detection] = overlap
+        } else if threshold == 0.75 && !box75.isEmpty {
+            box75[detection] = box
+            overlap75[detection] = overlap
+        }
     }
 }

@@ -80,6 +80,14 @@ public struct VisDroneResult: Sendable {
     /// When recorded: per budget (the parameters' `maxDetections` order) and detection (input order), bit t set
     /// when the detection is a true positive at threshold t in that budget's pass.
     public var budgetTruePositives: [[UInt64]]?
+    /// Per detection (input order), in the last budget's pass at IoU 0.5: the ground truth it matched (an index
+    /// into `EvalGroundTruth`, -1 none; an ignore ground truth too) and the overlap with it (IoU, or for an ignore
+    /// ground truth the share of the detection inside it). Empty when 0.5 is not evaluated.
+    public var matched50: [Int32] = []
+    public var iou50: [Double] = []
+    /// The same at IoU 0.75.
+    public var matched75: [Int32] = []
+    public var iou75: [Double] = []
 
     /// Creates a result.
     public init(

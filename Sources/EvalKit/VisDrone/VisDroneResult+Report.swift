@@ -69,5 +69,7 @@ extension EvaluationResult {
             }
         }
         outcomes.setMasks(outcomes: result.outcome, thresholds: thresholds.count)
+        if !result.matched50.isEmpty { (outcomes.matched50, outcomes.iou50) = (result.matched50, result.iou50) }
+        if !result.matched75.isEmpty { (outcomes.matched75, outcomes.iou75) = (result.matched75, result.iou75) }
     }
 }
