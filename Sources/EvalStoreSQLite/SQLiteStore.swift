@@ -64,11 +64,17 @@ public final class SQLiteStore: Store {
         }
         if let condition { sql += " AND (\(condition))" }
         sql += " ORDER BY created_at, name"
-        let prepared = Result { () throws(DatabaseError) -> Statement in try database.prepareSingle(sql) }
-        if case .failure(let error) = prepared, condition != nil, error.kind == .sql {
-            throw StoreError.invalidCondition(error.message)
+        if let condition {
+            // The condition alone first, so that SQLite's message is about the text the user typed (not about
+            // the parentheses it is wrapped in below).
+            let alone = Result { () throws(DatabaseError) -> Statement in
+                try database.prepareSingle("SELECT 1 FROM run_summary WHERE \(condition)")
+            }
+            if case .failure(let error) = alone, error.kind == .sql {
+                throw StoreError.invalidCondition(error.message)
+            }
         }
-        let statement = try prepared.get()
+        let statement = try database.prepareSingle(sql)
         guard statement.isReadOnly else { throw StoreError.writeNotAllowed }
         return try statement.queryResult(arguments)
     }

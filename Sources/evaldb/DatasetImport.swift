@@ -31,7 +31,11 @@ struct DatasetImport: ParsableCommand {
 
     @Argument(help: "The dataset's name in the store.") var name: String
     @Argument(help: "The annotation file or folder.") var path: String
-    @Option(help: "coco, visdrone, yolo or voc (detected when omitted).") var format: DatasetFormat?
+    @Option(
+        help:
+            "The input format here (elsewhere --format chooses the output): coco, visdrone, yolo or voc; detected when omitted."
+    )
+    var format: DatasetFormat?
     @Option(help: ArgumentHelp("A CSV of image,width,height to use instead of image headers.", valueName: "csv"))
     var sizes: String?
     @Option(

@@ -236,6 +236,14 @@ struct DiffGate {
             }
             return ("\(metric)[\(row.name)]", found)
         }
+        if DiffReport.countNames.contains(metric) {
+            // TP, FP, FN and n_det without a class: the totals over the classes (no interval: the point estimate).
+            func total(_ side: KeyPath<DiffReport.Value, Double?>) -> Double? {
+                let values = report.classes.compactMap { $0.values[metric]?[keyPath: side] }
+                return values.isEmpty ? nil : values.reduce(0, +)
+            }
+            return (metric, DiffReport.Value(a: total(\.a), b: total(\.b)))
+        }
         guard let found = report.metrics.first(where: { $0.metric.summaryName == metric })?.value else {
             throw ValidationError(
                 "--fail-if-worse: no summary metric '\(metric)'; available: \(report.metrics.map(\.metric.summaryName).joined(separator: ", ")) (per class: METRIC[CLASS])"
@@ -252,16 +260,20 @@ struct DiffGate {
         }
         let lowerIsBetter = DiffReport.lowerIsBetter.contains(metric)
         let worse = lowerIsBetter ? change : -change  // how much worse B is
-        let shown = "\(label) \(Renderer.formatReal(value.a ?? 0)) -> \(Renderer.formatReal(value.b ?? 0))"
+        // Fractions to 4 decimals, counts as integers, as the diff prints them.
+        func number(_ value: Double?) -> String { DiffRendering.format(value, metric: metric) }
+        let shown = "\(label) \(number(value.a)) -> \(number(value.b))"
+        let allowed =
+            DiffReport.countNames.contains(metric) && tolerance == tolerance.rounded()
+            ? "\(Int(tolerance))" : Renderer.formatReal(tolerance)
         if useInterval, let low = value.low, let high = value.high {
             let bestCase = lowerIsBetter ? low : -high  // the least bad end of the interval
             guard bestCase > tolerance else { return nil }
             return
-                "\(shown): worse by \(Renderer.formatReal(worse)), \(ConfidenceLevel.percent(report.intervals?.level ?? 0.95)) interval [\(Renderer.formatReal(low)), \(Renderer.formatReal(high))] entirely beyond the tolerance \(Renderer.formatReal(tolerance))"
+                "\(shown): worse by \(number(worse)), \(ConfidenceLevel.percent(report.intervals?.level ?? 0.95)) interval [\(number(low)), \(number(high))] entirely beyond the tolerance \(allowed)"
         }
         guard worse > tolerance else { return nil }
-        return
-            "\(shown): worse by \(Renderer.formatReal(worse)), more than the tolerance \(Renderer.formatReal(tolerance))"
+        return "\(shown): worse by \(number(worse)), more than the tolerance \(allowed)"
     }
 }
 

@@ -47,17 +47,56 @@ struct Evaldb: ParsableCommand {
     /// between two transactions: SIGPIPE is ignored, and writes to a closed pipe are dropped instead.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
         do {
-            try refuseRunTogetherShortOptions(Array(CommandLine.arguments.dropFirst()))
-            var command = try parseAsRoot()
+            try refuseRunTogetherShortOptions(arguments)
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        do {
             try command.run()
             try checkOutput()
         } catch let error as DatabaseError {
             // SQLite's failures, in the store's words.
             exit(withError: StoreFailure(description: error.storeDescription))
+        } catch let error as ValidationError {
+            // A usage error found while running: the usage shown is the subcommand's, not the root's.
+            let path = commandPath(arguments)
+            Console.err("Error: \(error.message)")
+            Console.err(
+                "Usage: \((["evaldb"] + path.dropLast()).joined(separator: " ")) \(type(of: command).usageString())")
+            Console.err("  See '\((["evaldb"] + path).joined(separator: " ")) --help' for more information.")
+            exit(withError: ExitCode.validationFailure)
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The subcommand words at the start of `arguments` (`dataset`, `import`), for the usage and help hint.
+    static func commandPath(_ arguments: [String]) -> [String] {
+        var type: any ParsableCommand.Type = Evaldb.self
+        var words: [String] = []
+        for argument in arguments {
+            guard let next = type.configuration.subcommands.first(where: { commandName(of: $0) == argument }) else {
+                break
+            }
+            words.append(argument)
+            type = next
+        }
+        return words
+    }
+
+    /// A command's name as typed: its configured name, else its type name in kebab case (the parser's rule).
+    static func commandName(of type: any ParsableCommand.Type) -> String {
+        if let name = type.configuration.commandName { return name }
+        var name = ""
+        for character in String(describing: type) {
+            if character.isUppercase && !name.isEmpty { name.append("-") }
+            name += character.lowercased()
+        }
+        return name
     }
 }
 

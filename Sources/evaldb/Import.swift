@@ -168,7 +168,11 @@ struct Import: ParsableCommand {
     @Argument(help: ArgumentHelp("The run's name in the store (unique).", valueName: "run")) var runName: String
     @Argument(help: "The detections file or folder.") var path: String
     @Option(help: "The dataset the detections were made on.") var dataset: String
-    @Option(help: "coco, visdrone, yolo or voc (detected when omitted).") var format: DetectionFormat?
+    @Option(
+        help:
+            "The input format here (elsewhere --format chooses the output): coco, visdrone, yolo or voc; detected when omitted."
+    )
+    var format: DetectionFormat?
     @Option(name: .customLong("param"), help: "A training parameter to record (repeatable).")
     var params: [KeyValue] = []
     @Option(name: .customLong("tag"), help: "A tag to record (repeatable).") var tags: [KeyValue] = []

@@ -137,9 +137,11 @@ import Testing
         #expect(gateLine.label == "AP50" && gateLine.tolerance == 0)
         let officialA = try official("A")
         let officialB = try official("B")
+        // Printed to 4 decimals.
         #expect(
-            abs(gateLine.a - officialB["AP50"]! / 100) <= 1e-9 && abs(gateLine.b - officialA["AP50"]! / 100) <= 1e-9)
-        #expect(gateLine.worse == gateLine.a - gateLine.b)
+            abs(gateLine.a - officialB["AP50"]! / 100) <= 5e-5 && abs(gateLine.b - officialA["AP50"]! / 100) <= 5e-5)
+        #expect(abs(gateLine.worse - (gateLine.a - gateLine.b)) <= 1e-4 + 1e-12)
+        #expect(significant.stderr.contains("AP50 \(String(format: "%.4f", officialB["AP50"]! / 100)) -> "))
         #expect(gateLine.interval.map { $0.high < 0 } == true, "\(significant.stderr)")
     }
 
@@ -168,7 +170,11 @@ import Testing
         let row = try #require(
             csv.split(separator: "\n").first { $0.hasPrefix("class,3,bicycle,") && $0.contains(",AP50,") })
         let fields = row.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
-        #expect(line.a == fields[5] && line.b == fields[6] && line.worse == -(fields[7] ?? .nan), "\(row)")
+        // The gate line prints them to 4 decimals.
+        func rounded(_ value: Double?) -> Double? { value.map { ($0 * 1e4).rounded() / 1e4 } }
+        #expect(
+            line.a == rounded(fields[5]) && line.b == rounded(fields[6]) && line.worse == rounded(-(fields[7] ?? .nan)),
+            "\(row)")
         let interval = try cli.run(["diff", "A", "B"] + ci + gate)
         #expect(interval.status == 0, "\(interval.stderr)")
         #expect(!interval.stderr.contains("evaldb diff:"), "\(interval.stderr)")
@@ -197,13 +203,20 @@ import Testing
 
         let gate = try cli.run(["diff", "A", "B", "--ci", "--fail-if-worse", "n_det[car]"])
         #expect(gate.status == 1)
-        #expect(gate.stderr == "evaldb diff: n_det[car] 10.0 -> 9.0: worse by 1.0, more than the tolerance 0.0\n")
+        #expect(gate.stderr == "evaldb diff: n_det[car] 10 -> 9: worse by 1, more than the tolerance 0\n")
         #expect(GateLine(gate.stderr).map { $0.interval == nil && $0.worse == 1 } == true)
         #expect(try cli.run(["diff", "A", "B", "--ci", "--fail-if-worse", "n_det[car]:1"]).status == 0)
         // The same drop of one true positive has an interval, [-3, 0]: with --ci that gate passes.
         let counted = try cli.run(["diff", "A", "B", "--ci", "--fail-if-worse", "TP[car]:0.5"])
         #expect(counted.status == 0, "\(counted.stderr)")
         #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "TP[car]:0.5"]).status == 1)
+        // Without a class, TP, FP and FN are the totals over the classes: A finds all 10 boxes, B 9 (one missed).
+        let missed = try cli.run(["diff", "A", "B", "--fail-if-worse", "FN"])
+        #expect(missed.stderr == "evaldb diff: FN 0 -> 1: worse by 1, more than the tolerance 0\n", "\(missed.stderr)")
+        let found = try cli.run(["diff", "A", "B", "--ci", "--fail-if-worse", "TP"])
+        #expect(found.stderr == "evaldb diff: TP 10 -> 9: worse by 1, more than the tolerance 0\n", "\(found.stderr)")
+        #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "FP"]).status == 0)
+        #expect(try cli.run(["diff", "A", "B", "--fail-if-worse", "FN:1"]).status == 0)
     }
 
     @Test func refusesDifferentDatasetsAndProtocolsUnlessForced() throws {

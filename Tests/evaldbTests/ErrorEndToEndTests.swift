@@ -40,6 +40,23 @@ import Testing
         #expect(try cli.snapshot() == before, sourceLocation: sourceLocation)
     }
 
+    /// A usage error found while the command runs names the user's text and shows the subcommand's usage.
+    @Test func usageErrorsWhileRunningShowTheSubcommandsUsage() throws {
+        let cli = try preparedStore()
+        defer { cli.remove() }
+        let result = try cli.run(["runs", "--where", "name = ("])
+        #expect(result.status == 64)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(result.stderr)")
+        // SQLite's words about the condition as typed (not about the parentheses evaldb wraps it in).
+        #expect(lines.first?.hasPrefix("Error: --where: incomplete input; columns: name, dataset") == true)
+        #expect(lines.dropFirst().first?.hasPrefix("Usage: evaldb runs [--dataset <dataset>]") == true)
+        #expect(lines.last == "  See 'evaldb runs --help' for more information.")
+        let nested = try cli.run(["dataset", "import", "d2", gt, "--scale", "normalized"])
+        #expect(nested.status == 64)
+        #expect(nested.stderr.contains("Usage: evaldb dataset import "), "\(nested.stderr)")
+    }
+
     @Test func truncatedJSONNamesTheLineAndColumn() throws {
         try expectRefusedImport(
             Data("[{\"image_id\": 42, \"category_id\": 18,\n \"bbox\": [1, 2, 3".utf8),
