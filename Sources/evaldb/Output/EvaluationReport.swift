@@ -65,7 +65,8 @@ enum EvaluationRendering {
             let objects = reports.map(json)
             Console.out((objects.count == 1 ? objects[0] : "[\n" + objects.joined(separator: ",\n") + "\n]") + "\n")
         case .jsonl:
-            Console.out(reports.map { json($0) + "\n" }.joined())
+            // One object per line: JSON strings hold no raw line breaks, so the layout's breaks can go.
+            Console.out(reports.map { json($0).filter { $0 != "\n" } + "\n" }.joined())
         case .table, .markdown:
             for (index, report) in reports.enumerated() {
                 if index > 0 { Console.out("\n") }
@@ -88,7 +89,7 @@ enum EvaluationRendering {
             if perClass {
                 var classes = ResultTable(columns: ["run"] + classTable(reports.first).columns, rows: [])
                 for report in reports {
-                    classes.rows += classTable(report).rows.map { [.text(report.run)] + $0 }
+                    classes.rows += classTable(report, fullPrecision: true).rows.map { [.text(report.run)] + $0 }
                 }
                 table = classes
             }
@@ -175,7 +176,8 @@ enum EvaluationRendering {
         }
     }
 
-    static func classTable(_ report: EvaluationReport?) -> ResultTable {
+    /// The per-class table: values to 3 decimals for people, or at full precision (CSV, TSV).
+    static func classTable(_ report: EvaluationReport?, fullPrecision: Bool = false) -> ResultTable {
         guard let report else { return ResultTable(columns: ["class"], rows: []) }
         var metricNames: [String] = []
         for row in report.classes {
@@ -192,7 +194,9 @@ enum EvaluationRendering {
                 counts?.falseNegatives,
             ]
             .map { $0.map { .integer(Int64($0)) } ?? .null }
-            cells += metricNames.map { key in row.value(key).map { .text(fixed($0)) } ?? .null }
+            cells += metricNames.map { key in
+                row.value(key).map { fullPrecision ? .real($0) : .text(fixed($0)) } ?? .null
+            }
             return cells
         }
         return ResultTable(columns: columns, rows: rows)
