@@ -153,6 +153,37 @@ import Testing
         }
     }
 
+    /// Headers name every setting that differs from the protocol's defaults; the mean over the thresholds is
+    /// labelled first:last as pycocotools labels it, so one threshold does not print two identical labels.
+    @Test func headersNameTheSettingsThatAreNotTheDefaults() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let gt = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
+        let dets = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
+        #expect(try cli.run(["dataset", "import", "fake100", gt]).status == 0)
+        #expect(try cli.run(["import", "a", dets, "--dataset", "fake100", "--no-eval"]).status == 0)
+        #expect(try cli.run(["import", "b", dets, "--dataset", "fake100", "--no-eval"]).status == 0)
+        let plain = try cli.run(["eval", "a"]).stdout.split(separator: "\n").map(String.init)
+        #expect(plain.first == "a on fake100, protocol coco")
+        #expect(plain.dropFirst().first?.hasPrefix(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all") == true)
+        let filtered = try cli.run([
+            "eval", "a", "--iou", "0.5", "--max-dets", "1,10,50", "--classes", "person,car", "--score-threshold", "0.3",
+            "--images-where", "width > 400",
+        ]).stdout.split(separator: "\n").map(String.init)
+        #expect(
+            filtered.first
+                == "a on fake100, protocol coco; IoU 0.5; maxDets 1,10,50; classes person, car; images where width > 400; score >= 0.3"
+        )
+        let labels = filtered.dropFirst().map { String($0.prefix { $0 != "]" }) }
+        #expect(labels.first == " Average Precision  (AP) @[ IoU=0.50:0.50 | area=   all | maxDets=100 ")
+        #expect(labels.dropFirst().first == " Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets= 50 ")
+        #expect(Set(labels).count == labels.count, "a label repeats: \(labels)")
+        let diff = try cli.run(["diff", "a", "b", "--protocol", "voc07", "--iou", "0.6", "--classes", "person"])
+        #expect(diff.stdout.hasPrefix("a -> b: dataset fake100, protocol voc07; IoU 0.6; classes person\n"))
+        let voc = try cli.run(["eval", "a", "--protocol", "voc12"]).stdout
+        #expect(voc.hasPrefix("a on fake100, protocol voc12\n mAP @[ IoU=0.50 ] (VOC2010+ all-point) = "))
+    }
+
     @Test func badParametersAreUsageErrorsAndStoreNothing() throws {
         let cli = try CLI()
         defer { cli.remove() }

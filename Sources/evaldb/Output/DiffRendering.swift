@@ -37,8 +37,10 @@ enum DiffRendering {
     }
 
     static func header(_ report: DiffReport, markdown: Bool) -> String {
+        let settings = report.a.parameters.nonDefaultSettings(categories: report.a.categories)
         let text =
             "\(report.a.run) -> \(report.b.run): dataset \(report.b.dataset), protocol \(report.a.protocolName)"
+            + settings.map { "; \($0)" }.joined()
         return markdown ? "**\(text)**\n" : text + "\n"
     }
 

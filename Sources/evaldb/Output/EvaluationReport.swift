@@ -29,6 +29,8 @@ struct EvaluationReport {
     var parametersJSON: String
     var summary: [EvaluationResult.SummaryValue]
     var classes: [ClassRow]
+    /// The dataset's categories.
+    var categories: [CategoryRecord]
 
     var protocolName: String { parameters.evaluationProtocol.rawValue }
 
@@ -39,6 +41,7 @@ struct EvaluationReport {
         dataset = outcome.dataset.name
         parameters = outcome.parameters
         parametersJSON = outcome.evaluation.parameters
+        categories = outcome.categories
         summary = try evaluations.summary(evaluationID: id, parameters: parameters)
         let names = Dictionary(uniqueKeysWithValues: outcome.categories.map { ($0.id, $0.name) })
         let counts = Dictionary(
@@ -146,10 +149,15 @@ enum EvaluationRendering {
     /// The summary lines, in pycocotools' layout for coco and alike for the other protocols: one per summary
     /// metric, its threshold, area and budget read from the metric.
     static func summaryText(_ report: EvaluationReport, markdown: Bool) -> String {
-        var lines = ["\(report.run) on \(report.dataset), protocol \(report.protocolName)"]
+        let settings = report.parameters.nonDefaultSettings(categories: report.categories)
+        var lines = [
+            "\(report.run) on \(report.dataset), protocol \(report.protocolName)"
+                + settings.map { "; \($0)" }.joined()
+        ]
+        // pycocotools' label of the thresholds' mean, first:last even for one threshold (0.50:0.50), so that it
+        // never reads like the line of one threshold (0.50).
         let iou = report.parameters.iouThresholds
-        let range =
-            iou.count > 1 ? "\(fixed(iou.first, digits: 2)):\(fixed(iou.last, digits: 2))" : fixed(iou.first, digits: 2)
+        let range = "\(fixed(iou.first, digits: 2)):\(fixed(iou.last, digits: 2))"
         for item in report.summary {
             lines.append(summaryLine(item, range: range))
         }
