@@ -32,6 +32,8 @@ public protocol Store: AnyObject {
         -> QueryResult
     /// The schema's migrations, in order: (name, SQL).
     var schemaMigrations: [(name: String, sql: String)] { get }
+    /// The store's schema as it is: its tables, indexes and views with the SQL that creates them, tables first.
+    func currentSchema() throws -> [(kind: String, name: String, sql: String)]
 }
 
 /// Datasets and their ground truth. Writers expect to run inside `Store.write`.

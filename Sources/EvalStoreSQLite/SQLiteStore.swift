@@ -102,6 +102,15 @@ public final class SQLiteStore: Store {
     }
 
     public var schemaMigrations: [(name: String, sql: String)] { SchemaMigrator.migrations }
+
+    public func currentSchema() throws -> [(kind: String, name: String, sql: String)] {
+        try database.fetchAll(
+            """
+            SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+            ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, name
+            """
+        ).map { (kind: $0[0].string ?? "", name: $0[1].string ?? "", sql: $0[2].string ?? "") }
+    }
 }
 
 extension StoreValue {

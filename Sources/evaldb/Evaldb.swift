@@ -28,8 +28,9 @@ struct Evaldb: ParsableCommand {
         ]
     )
 
-    /// evaldb's only single-letter option is `-h`; the parser would read `-dash` (a run name starting with `-`)
-    /// as `-d -a -s -h` and print help. Such words are refused with the way to pass them (after `--`).
+    /// evaldb's short options are single letters (`-h`, `-p`, `-f`); the parser would read `-dash` (a run name
+    /// starting with `-`) as `-d -a -s -h` and print help. Such words are refused with the way to pass them (after
+    /// `--`).
     static func refuseRunTogetherShortOptions(_ arguments: [String]) throws {
         for argument in arguments {
             if argument == "--" { return }
@@ -38,7 +39,7 @@ struct Evaldb: ParsableCommand {
                 body.first?.isLetter == true
             else { continue }
             throw ValidationError(
-                "'\(argument)' is not an option (evaldb has no single-letter options but -h); to pass a name that starts with '-', put it after `--`, e.g. evaldb import --dataset NAME -- \(argument) PATH"
+                "'\(argument)' is not an option (evaldb's short options are single letters); to pass a name that starts with '-', put it after `--`, e.g. evaldb import --dataset NAME -- \(argument) PATH"
             )
         }
     }
@@ -47,7 +48,7 @@ struct Evaldb: ParsableCommand {
     /// between two transactions: SIGPIPE is ignored, and writes to a closed pipe are dropped instead.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = protectingComments(Array(CommandLine.arguments.dropFirst()))
         var command: any ParsableCommand
         do {
             try refuseRunTogetherShortOptions(arguments)
@@ -72,6 +73,21 @@ struct Evaldb: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// Arguments that start with an SQL comment (`-- note\nSELECT ...`) are text, not options: they are moved after
+    /// a `--`, where the parser takes them as they are.
+    static func protectingComments(_ arguments: [String]) -> [String] {
+        let terminator = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        func isComment(_ argument: String) -> Bool {
+            argument.hasPrefix("--")
+                && argument.dropFirst(2).first.map { $0 == " " || $0 == "\t" || $0 == "\n" } == true
+        }
+        let protected = arguments[..<terminator].filter(isComment)
+        guard !protected.isEmpty else { return arguments }
+        let others = arguments[..<terminator].filter { !isComment($0) }
+        let rest = terminator < arguments.endIndex ? Array(arguments[arguments.index(after: terminator)...]) : []
+        return others + ["--"] + protected + rest
     }
 
     /// The subcommand words at the start of `arguments` (`dataset`, `import`), for the usage and help hint.

@@ -121,11 +121,31 @@ struct Delete: ParsableCommand {
 /// `evaldb schema`.
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the SQL schema (tables and the documented views) this evaldb writes.")
+        abstract: "Print the store's schema as it is: its tables, indexes and views (documented in Schema/README.md).",
+        discussion: """
+            Without a store at --db, prints the schema a new store gets. --history prints the migrations that \
+            built it instead, in order.
+            """)
+
+    @Flag(help: "Print the migrations, in order, instead of the schema as it is.") var history = false
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        for migration in SchemaMigrator.migrations {
-            Console.out("-- \(migration.name)\n\(migration.sql)\n")
+        if history {
+            for migration in SchemaMigrator.migrations {
+                Console.out("-- \(migration.name)\n\(migration.sql)\n")
+            }
+            return
+        }
+        let store: any Store
+        if InputFiles.kind(of: database.path) == .missing {
+            Console.out("-- the schema of a new store (there is no store at \(database.path))\n")
+            store = try SQLiteStore.inMemory()
+        } else {
+            store = try database.open(.readOnly)
+        }
+        for item in try store.currentSchema() {
+            Console.out("\(item.sql);\n\n")
         }
     }
 }

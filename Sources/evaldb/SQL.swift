@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvalFormats
 import EvalStore
 
 /// `evaldb sql "SELECT ..."`.
@@ -6,14 +7,19 @@ struct SQL: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one SQL statement against the store and print the result.",
         discussion: """
-            Read-only unless --write is given. Parameters: -p NAME VALUE binds :NAME (also @NAME, $NAME); \
+            Read-only unless --write is given. The statement is the argument, a file (-f FILE) or standard input \
+            (- or -f -); it may start with comments. Parameters: -p NAME VALUE binds :NAME (also @NAME, $NAME); \
             values that read as integers or reals are bound as numbers, others as text. \
             Tables and views are documented in Schema/README.md; `evaldb schema` prints them.
             Example: evaldb sql "SELECT category, count(*) FROM dets WHERE run = :run GROUP BY 1" -p run r1
             """
     )
 
-    @Argument(help: "The SQL statement.") var statement: String
+    @Argument(help: "The SQL statement ('-': read it from standard input).") var statement: String?
+    @Option(
+        name: [.customShort("f"), .customLong("file")],
+        help: ArgumentHelp("Read the statement from a file ('-': standard input).", valueName: "file"))
+    var file: String?
     @Option(
         name: .customShort("p"), parsing: .upToNextOption,
         help: ArgumentHelp("Bind a named parameter (repeatable).", valueName: "name value"))
@@ -26,6 +32,21 @@ struct SQL: ParsableCommand {
         if parameters.count % 2 != 0 {
             throw ValidationError("-p takes a name and a value: -p NAME VALUE")
         }
+        if (statement == nil) == (file == nil) {
+            throw ValidationError("give the statement, or -f FILE (- for standard input)")
+        }
+    }
+
+    /// The statement: the argument, the file, or standard input.
+    func text() throws -> String {
+        let source = file ?? statement ?? "-"
+        if source == "-" {
+            var lines: [String] = []
+            while let line = readLine(strippingNewline: false) { lines.append(line) }
+            return lines.joined()
+        }
+        if file == nil { return source }
+        return String(decoding: try InputFiles.readBytes(source, expected: "an SQL file"), as: UTF8.self)
     }
 
     func run() throws {
@@ -35,7 +56,7 @@ struct SQL: ParsableCommand {
         }
         let result: QueryResult
         do {
-            result = try store.execute(userStatement: statement, parameters: bound, allowsWrites: write)
+            result = try store.execute(userStatement: try text(), parameters: bound, allowsWrites: write)
         } catch StoreError.unknownParameter(let name) {
             throw ValidationError("-p \(name): the statement has no parameter :\(name)")
         }
