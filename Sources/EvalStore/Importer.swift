@@ -50,6 +50,8 @@ public struct RunImportResult: Sendable {
     public var report: DiagnosisReport
     /// Wall time of each phase, in order: read (parse and hash), diagnose, store.
     public var timings: [(phase: String, seconds: Double)] = []
+    /// For content already stored: the metadata this import changed (`tag arch=x`, `param lr=0.1`, `note`).
+    public var metadataChanges: [String] = []
 }
 
 /// Measures consecutive phases with the monotonic clock.
@@ -140,9 +142,19 @@ public struct Importer {
         if let existing = try runs.find(name: name), existing.sha256 == sha, existing.datasetID == dataset.id,
             existing.importOptions == optionsText, existing.format == batch.format
         {
-            return RunImportResult(
-                run: existing, dataset: dataset, outcome: .unchanged, formatWasDetected: detected,
-                report: DiagnosisReport())
+            // The same detections: only what describes them may change.
+            let changes = try store.write { () throws -> [String] in
+                // Re-read inside the write lock: only the same content takes the metadata.
+                guard let current = try runs.find(name: name), current.id == existing.id, current.sha256 == sha else {
+                    return []
+                }
+                return try Self.applyMetadata(store, to: current, params: params, tags: tags, note: note)
+            }
+            var result = RunImportResult(
+                run: try runs.find(name: name) ?? existing, dataset: dataset, outcome: .unchanged,
+                formatWasDetected: detected, report: DiagnosisReport())
+            result.metadataChanges = changes
+            return result
         }
         let (catalog, imageRowIDs) = try datasets.catalog(of: dataset)
         let diagnosis = DetectionDiagnosis.diagnoseExplained(batch, against: catalog, options: options)
@@ -165,9 +177,12 @@ public struct Importer {
                 if existing.sha256 == sha, existing.datasetID == dataset.id, existing.importOptions == optionsText,
                     existing.format == batch.format
                 {
-                    return RunImportResult(
-                        run: existing, dataset: dataset, outcome: .unchanged, formatWasDetected: detected,
-                        report: report)
+                    let changes = try Self.applyMetadata(store, to: existing, params: params, tags: tags, note: note)
+                    var result = RunImportResult(
+                        run: try runs.find(name: name) ?? existing, dataset: dataset, outcome: .unchanged,
+                        formatWasDetected: detected, report: report)
+                    result.metadataChanges = changes
+                    return result
                 }
                 guard replace else {
                     let owner = try datasets.find(id: existing.datasetID)?.name ?? "?"
@@ -187,6 +202,28 @@ public struct Importer {
         clock.lap("store")
         result.timings = clock.phases
         return result
+    }
+
+    /// Gives a stored run the params, tags and note an import of the same content names (keys not named are kept;
+    /// no note keeps the note). Call inside a write transaction. Returns what changed.
+    static func applyMetadata(
+        _ store: any Store, to run: StoredRun, params: [(key: String, value: String)],
+        tags: [(key: String, value: String)], note: String?
+    ) throws -> [String] {
+        var changes: [String] = []
+        for (pairs, isTags) in [(params, false), (tags, true)] where !pairs.isEmpty {
+            let current = Dictionary(
+                try store.runs.keyValues(runID: run.id, tags: isTags).map { ($0.key, $0.value) },
+                uniquingKeysWith: { a, _ in a })
+            let changed = pairs.filter { current[$0.key] != $0.value }
+            try store.runs.setKeyValues(runID: run.id, changed, tags: isTags)
+            changes += changed.map { "\(isTags ? "tag" : "param") \($0.key)=\($0.value)" }
+        }
+        if let note, note != run.note {
+            try store.runs.setNote(runID: run.id, note.isEmpty ? nil : note)
+            changes.append("note")
+        }
+        return changes
     }
 
     /// The canonical text of the import corrections, stored with the run.

@@ -78,6 +78,14 @@ public protocol RunRepository {
     func detectionsPerClass(of run: StoredRun) throws -> QueryResult
     /// The category map applied at import: model, category_id, category.
     func categoryMap(of run: StoredRun) throws -> QueryResult
+    /// Sets params (or, with `tags`, tags) of a run: new keys are added, existing ones take the new value.
+    func setKeyValues(runID: Int64, _ pairs: [(key: String, value: String)], tags: Bool) throws
+    /// Removes params (or tags) of a run by key; returns the keys that were there.
+    func removeKeys(runID: Int64, _ keys: [String], tags: Bool) throws -> [String]
+    /// Sets (nil: clears) a run's note.
+    func setNote(runID: Int64, _ note: String?) throws
+    /// Renames a run; its evaluations, baseline and metadata stay with it.
+    func rename(runID: Int64, to name: String) throws
 }
 
 /// Evaluations and their results. Writers expect to run inside `Store.write`.

@@ -38,6 +38,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCondition(String)
     /// A parameter given to a statement that has no such parameter.
     case unknownParameter(String)
+    /// A run of that name exists (renaming another run to it).
+    case runNameTaken(String, dataset: String)
+    /// None of the tags (or params) to remove is set on the run.
+    case unknownKeys([String], run: String, tags: Bool, known: [String])
 
     public var description: String {
         switch self {
@@ -85,6 +89,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
                 "\(owner) has a \(value) this evaldb does not know (written by a newer version?); upgrade evaldb, or delete and import it again"
         case .invalidCondition(let message):
             return "the condition cannot run: \(message)"
+        case .runNameTaken(let name, let dataset):
+            return "a run named '\(name)' already exists (dataset '\(dataset)'); choose another name"
+        case .unknownKeys(let keys, let run, let tags, let known):
+            let kind = tags ? "tag" : "param"
+            return
+                "run '\(run)' has no \(kind) \(keys.map { "'\($0)'" }.joined(separator: ", "))"
+                + (known.isEmpty ? "; it has no \(kind)s" : "; its \(kind)s: \(known.joined(separator: ", "))")
         case .unknownParameter(let name):
             return "-p \(name): the statement has no parameter :\(name)"
         case .unknownMetric(let name, let evaluationID):

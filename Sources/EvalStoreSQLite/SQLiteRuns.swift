@@ -105,6 +105,39 @@ struct SQLiteRuns: RunRepository {
         try database.execute("DELETE FROM runs WHERE id = ?", [.integer(id)])
     }
 
+    func setKeyValues(runID: Int64, _ pairs: [(key: String, value: String)], tags: Bool) throws {
+        let table = tags ? "run_tags" : "run_params"
+        let statement = try database.prepare(
+            """
+            INSERT INTO \(table) (run_id, key, value) VALUES (?, ?, ?)
+            ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value
+            """)
+        for pair in pairs {
+            try statement.bind([.integer(runID), .text(pair.key), .text(pair.value)])
+            try statement.run()
+        }
+    }
+
+    func removeKeys(runID: Int64, _ keys: [String], tags: Bool) throws -> [String] {
+        let table = tags ? "run_tags" : "run_params"
+        let statement = try database.prepare("DELETE FROM \(table) WHERE run_id = ? AND key = ?")
+        var removed: [String] = []
+        for key in keys {
+            try statement.bind([.integer(runID), .text(key)])
+            try statement.run()
+            if database.changes > 0 { removed.append(key) }
+        }
+        return removed
+    }
+
+    func setNote(runID: Int64, _ note: String?) throws {
+        try database.execute("UPDATE runs SET note = ? WHERE id = ?", [note.sqlValue, .integer(runID)])
+    }
+
+    func rename(runID: Int64, to name: String) throws {
+        try database.execute("UPDATE runs SET name = ? WHERE id = ?", [.text(name), .integer(runID)])
+    }
+
     func detectionsPerClass(of run: StoredRun) throws -> QueryResult {
         try database.query(
             """

@@ -205,9 +205,13 @@ struct Import: ParsableCommand {
                 result.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }.joined(separator: ", "))
         }
         switch result.outcome {
-        case .unchanged:
+        case .unchanged where result.metadataChanges.isEmpty:
             Console.out(
                 "Run '\(runName)' is already stored with the same detections; nothing changed (--replace to re-import).\n"
+            )
+        case .unchanged:
+            Console.out(
+                "Run '\(runName)' is already stored with the same detections; updated its \(result.metadataChanges.joined(separator: ", ")).\n"
             )
         case .imported, .replaced:
             let verb = result.outcome == .replaced ? "Replaced" : "Imported"
