@@ -98,7 +98,8 @@ public struct EvaluationService {
             inputs.groundTruth, inputs.detections, parameters: parameters.protocolParameters)
         let record = EvaluationRecord(
             result: result, parameters: parameters, rows: inputs.rows, detectionImages: inputs.detections.image,
-            durationMilliseconds: (ContinuousClock.now - computeStart).milliseconds)
+            durationMilliseconds: (ContinuousClock.now - computeStart).milliseconds,
+            isDefault: try Self.isDefault(parameters, dataset: dataset, categories: categories))
         clock.lap("compute")
         try beforeStoring?()
         let (evaluationID, reused) = try store.write { () throws -> (Int64, Bool) in
@@ -133,6 +134,28 @@ public struct EvaluationService {
             categories: categories)
         outcome.timings = clock.phases
         return outcome
+    }
+
+    /// Whether `parameters` are the default ones of runs of `dataset`: its default protocol, that protocol's
+    /// defaults, no filter.
+    static func isDefault(_ parameters: EvaluationParameters, dataset: StoredDataset, categories: [CategoryRecord])
+        throws -> Bool
+    {
+        guard let evaluationProtocol = EvaluationProtocol(rawValue: dataset.defaultProtocol),
+            parameters.evaluationProtocol == evaluationProtocol
+        else { return false }
+        let defaults = try EvaluationParameters(
+            request: EvaluationRequest(evaluationProtocol: evaluationProtocol), categories: categories)
+        return parameters == defaults
+    }
+
+    /// The request for a run's default evaluation: its dataset's default protocol with its defaults. Throws
+    /// `StoreError.unknownProtocol` for a protocol this evaldb does not know.
+    public static func defaultRequest(for dataset: StoredDataset) throws -> EvaluationRequest {
+        guard let evaluationProtocol = EvaluationProtocol(rawValue: dataset.defaultProtocol) else {
+            throw StoreError.unknownProtocol(dataset.defaultProtocol, dataset: dataset.name)
+        }
+        return EvaluationRequest(evaluationProtocol: evaluationProtocol)
     }
 
     /// Loads a run's evaluation inputs with `parameters`' image, class and score filters applied.

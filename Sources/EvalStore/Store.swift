@@ -22,10 +22,13 @@ public protocol Store: AnyObject {
 
     /// The `dataset_summary` view, by name.
     func datasetSummaries() throws -> QueryResult
-    /// The `run_summary` view (optionally one dataset's runs, and those matching `condition`, a condition over
-    /// its columns in the store's SQL), oldest first. Throws `StoreError.invalidCondition` for a condition the
-    /// store cannot run.
-    func runSummaries(dataset: String?, condition: String?) throws -> QueryResult
+    /// The runs `listing` asks for, oldest first unless it sorts them: the `run_summary` columns, or for a
+    /// leaderboard name, dataset, the metrics, params and tags asked for, detections and created_at. Throws
+    /// `StoreError.invalidCondition` for a condition the store cannot run, `StoreError.unknownSortKey` for a sort
+    /// key that names nothing listed.
+    func runSummaries(_ listing: RunListing) throws -> QueryResult
+    /// The names of the runs (of `dataset`, or all) that have no default evaluation yet, oldest first.
+    func runsWithoutDefaultEvaluation(dataset: String?) throws -> [String]
     /// Runs one statement a user typed, in the store's SQL, with named or positional parameters. Throws
     /// `StoreError.writeNotAllowed` for a statement that writes unless `allowsWrites`.
     func execute(userStatement: String, parameters: [(name: String, value: StoreValue)], allowsWrites: Bool) throws

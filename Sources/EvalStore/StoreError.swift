@@ -36,6 +36,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownStoredValue(String, of: String)
     /// An SQL condition (`--where`) the store cannot run: the store's message.
     case invalidCondition(String)
+    /// A sort key that is no listed column, metric, param or tag.
+    case unknownSortKey(String, available: [String])
+    /// A metric a default evaluation cannot have.
+    case unknownListingMetric(String, available: [String])
     /// A parameter given to a statement that has no such parameter.
     case unknownParameter(String)
     /// A run of that name exists (renaming another run to it).
@@ -96,6 +100,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return
                 "run '\(run)' has no \(kind) \(keys.map { "'\($0)'" }.joined(separator: ", "))"
                 + (known.isEmpty ? "; it has no \(kind)s" : "; its \(kind)s: \(known.joined(separator: ", "))")
+        case .unknownSortKey(let key, let available):
+            return
+                "--sort \(key): no such column, metric, param or tag; sort by one of: \(available.joined(separator: ", ")) (prefix - for descending)"
+        case .unknownListingMetric(let name, let available):
+            return "--metrics \(name): no such metric; a default evaluation has \(available.joined(separator: ", "))"
         case .unknownParameter(let name):
             return "-p \(name): the statement has no parameter :\(name)"
         case .unknownMetric(let name, let evaluationID):

@@ -108,16 +108,20 @@ public struct EvaluationRecord: Sendable {
     /// The image index (into `rows.imageRowIDs`) of each evaluated detection.
     public var detectionImages: [Int32]
     public var durationMilliseconds: Double
+    /// Whether these are the run's default parameters: its dataset's default protocol with that protocol's
+    /// defaults and no filter (the evaluation `evaldb import` computes and `runs --metrics` reads).
+    public var isDefault: Bool
 
     public init(
         result: EvaluationResult, parameters: EvaluationParameters, rows: InputRows, detectionImages: [Int32],
-        durationMilliseconds: Double
+        durationMilliseconds: Double, isDefault: Bool
     ) {
         self.result = result
         self.parameters = parameters
         self.rows = rows
         self.detectionImages = detectionImages
         self.durationMilliseconds = durationMilliseconds
+        self.isDefault = isDefault
     }
 }
 

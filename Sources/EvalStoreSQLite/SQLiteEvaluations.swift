@@ -34,13 +34,14 @@ struct SQLiteEvaluations: EvaluationRepository {
         try database.execute(
             """
             INSERT INTO evaluations (run_id, protocol, params, dataset_sha256, run_sha256, evaldb_version,
-                                     duration_ms, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                     duration_ms, created_at, is_default)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .integer(runID), .text(record.parameters.evaluationProtocol.rawValue),
                 .text(record.parameters.canonicalJSON), .text(datasetSHA256), .text(runSHA256),
                 .text(EvaldbVersion.current), .real(record.durationMilliseconds), .text(Timestamp.now()),
+                .integer(record.isDefault ? 1 : 0),
             ])
         let id = database.lastInsertedRowID
         let metric = try database.prepare(

@@ -55,16 +55,37 @@ public final class SQLiteStore: Store {
             "SELECT \(Self.datasetColumns.joined(separator: ", ")) FROM dataset_summary ORDER BY name", [])
     }
 
-    public func runSummaries(dataset: String?, condition: String?) throws -> QueryResult {
-        var sql = "SELECT \(Self.runColumns.joined(separator: ", ")) FROM run_summary WHERE 1"
+    public func runSummaries(_ listing: RunListing) throws -> QueryResult {
+        var select = listing.isLeaderboard ? ["s.name", "s.dataset"] : Self.runColumns.map { "s.\($0)" }
         var arguments: [SQLValue] = []
-        if let dataset {
-            sql += " AND dataset = ?"
-            arguments.append(.text(dataset))
+        var shown = listing.isLeaderboard ? ["name", "dataset"] : Self.runColumns
+        /// A column name for a param or tag key: the key, unless it is taken by a listed column.
+        func columnName(_ key: String, kind: String) -> String {
+            shown.contains(key) || RunListing.metricNames.contains(key) ? "\(kind).\(key)" : key
         }
-        if let condition { sql += " AND (\(condition))" }
-        sql += " ORDER BY created_at, name"
-        if let condition {
+        for metric in listing.metrics {
+            guard RunListing.metricNames.contains(metric) else {
+                throw StoreError.unknownListingMetric(metric, available: RunListing.metricNames)
+            }
+            select.append("m.\(metric)")
+            shown.append(metric)
+        }
+        for (keys, kind, table) in [(listing.params, "param", "run_params"), (listing.tags, "tag", "run_tags")] {
+            for key in keys {
+                let name = columnName(key, kind: kind)
+                select.append(
+                    "(SELECT v.value FROM \(table) v WHERE v.run_id = s.run_id AND v.key = ?) AS \(Self.quoted(name))")
+                arguments.append(.text(key))
+                shown.append(name)
+            }
+        }
+        if listing.isLeaderboard {
+            select += ["s.detections", "s.created_at"]
+            shown += ["detections", "created_at"]
+        }
+        // The user's condition runs over run_summary alone (its columns unqualified), inside.
+        var runs = "SELECT *, (SELECT id FROM runs WHERE runs.name = run_summary.name) AS run_id FROM run_summary"
+        if let condition = listing.condition {
             // The condition alone first, so that SQLite's message is about the text the user typed (not about
             // the parentheses it is wrapped in below).
             let alone = Result { () throws(DatabaseError) -> Statement in
@@ -73,10 +94,84 @@ public final class SQLiteStore: Store {
             if case .failure(let error) = alone, error.kind == .sql {
                 throw StoreError.invalidCondition(error.message)
             }
+            runs += " WHERE (\(condition))"
+        }
+        var sql = """
+            SELECT \(select.joined(separator: ", "))
+            FROM (\(runs)) s LEFT JOIN run_metrics m ON m.run = s.name
+            WHERE 1
+            """
+        if let dataset = listing.dataset {
+            sql += " AND s.dataset = ?"
+            arguments.append(.text(dataset))
+        }
+        for (pairs, table) in [(listing.tagFilters, "run_tags"), (listing.paramFilters, "run_params")] {
+            for pair in pairs {
+                sql += " AND EXISTS (SELECT 1 FROM \(table) f WHERE f.run_id = s.run_id AND f.key = ? AND f.value = ?)"
+                arguments += [.text(pair.key), .text(pair.value)]
+            }
+        }
+        if let sort = listing.sort {
+            let order = try sortExpression(sort.key, shown: shown, arguments: &arguments)
+            let direction = sort.descending ? "DESC" : "ASC"
+            sql += " ORDER BY " + order.map { "\($0) \(direction) NULLS LAST" }.joined(separator: ", ")
+            sql += ", s.created_at, s.name"
+        } else {
+            sql += " ORDER BY s.created_at, s.name"
         }
         let statement = try database.prepareSingle(sql)
         guard statement.isReadOnly else { throw StoreError.writeNotAllowed }
-        return try statement.queryResult(arguments)
+        var result = try statement.queryResult(arguments)
+        result.columns = shown
+        return result
+    }
+
+    /// The ORDER BY terms for a sort key: a listed column or metric; else a param (as a number where it is one,
+    /// then as text), else a tag. Throws `StoreError.unknownSortKey` otherwise.
+    private func sortExpression(_ key: String, shown: [String], arguments: inout [SQLValue]) throws -> [String] {
+        if RunListing.metricNames.contains(key) { return ["m.\(key)"] }
+        let runColumns = Self.runColumns + ["import_options", "source", "sha256", "images_with_detections"]
+        if runColumns.contains(key) { return ["s.\(key)"] }
+        // `param.k` / `tag.k`: the columns of a param or tag whose key is taken by another column.
+        var key = key
+        let onlyTags = key.hasPrefix("tag.") && shown.contains(key)
+        if key.hasPrefix("param.") || key.hasPrefix("tag."), shown.contains(key) {
+            key = String(key.drop { $0 != "." }.dropFirst())
+        }
+        let isParam =
+            onlyTags
+            ? 0 : try database.fetchValue("SELECT count(*) FROM run_params WHERE key = ?", [.text(key)]).int ?? 0
+        if isParam > 0 {
+            arguments += [.text(key), .text(key)]
+            return [
+                "(SELECT v.number FROM run_params v WHERE v.run_id = s.run_id AND v.key = ?)",
+                "(SELECT v.value FROM run_params v WHERE v.run_id = s.run_id AND v.key = ?)",
+            ]
+        }
+        let isTag = try database.fetchValue("SELECT count(*) FROM run_tags WHERE key = ?", [.text(key)]).int ?? 0
+        if isTag > 0 {
+            arguments.append(.text(key))
+            return ["(SELECT v.value FROM run_tags v WHERE v.run_id = s.run_id AND v.key = ?)"]
+        }
+        throw StoreError.unknownSortKey(key, available: shown + RunListing.metricNames.filter { !shown.contains($0) })
+    }
+
+    public func runsWithoutDefaultEvaluation(dataset: String?) throws -> [String] {
+        var sql = """
+            SELECT r.name FROM runs r JOIN datasets d ON d.id = r.dataset_id
+            WHERE NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.run_id = r.id AND e.is_default = 1)
+            """
+        var arguments: [SQLValue] = []
+        if let dataset {
+            sql += " AND d.name = ?"
+            arguments.append(.text(dataset))
+        }
+        return try database.fetchAll(sql + " ORDER BY r.created_at, r.id", arguments).compactMap { $0[0].string }
+    }
+
+    /// `name` as an SQL identifier.
+    static func quoted(_ name: String) -> String {
+        "\"" + name.replacing("\"", with: "\"\"") + "\""
     }
 
     public func execute(

@@ -32,8 +32,10 @@ struct Evaldb: ParsableCommand {
     /// starting with `-`) as `-d -a -s -h` and print help. Such words are refused with the way to pass them (after
     /// `--`).
     static func refuseRunTogetherShortOptions(_ arguments: [String]) throws {
-        for argument in arguments {
+        for (index, argument) in arguments.enumerated() {
             if argument == "--" { return }
+            // The value of an option that takes one starting with '-' (`--sort -AP`).
+            if index > 0 && optionsTakingDashedValues.contains(arguments[index - 1]) { continue }
             let body = argument.dropFirst()
             guard argument.hasPrefix("-"), !argument.hasPrefix("--"), body.count > 1,
                 body.first?.isLetter == true
@@ -43,6 +45,11 @@ struct Evaldb: ParsableCommand {
             )
         }
     }
+
+    /// Options whose value may start with '-' (they parse it unconditionally).
+    static let optionsTakingDashedValues: Set<String> = [
+        "--sort", "--category-offset", "--image-id-offset", "--box-offset",
+    ]
 
     /// Runs the command. A closed standard output (`evaldb import ... | head`) must not kill the process
     /// between two transactions: SIGPIPE is ignored, and writes to a closed pipe are dropped instead.

@@ -223,10 +223,7 @@ struct Import: ParsableCommand {
         // The default evaluation runs in its own transaction after the import's: an import interrupted between
         // the two (killed, disk full, closed output) is completed here the next time the same content is imported.
         if !noEval {
-            guard let evaluationProtocol = EvaluationProtocol(rawValue: result.dataset.defaultProtocol) else {
-                throw StoreError.unknownProtocol(result.dataset.defaultProtocol, dataset: result.dataset.name)
-            }
-            let request = EvaluationRequest(evaluationProtocol: evaluationProtocol)
+            let request = try EvaluationService.defaultRequest(for: result.dataset)
             let outcome = try EvaluationService(store).evaluate(runName: runName, request: request)
             if result.outcome == .unchanged && !outcome.wasReused {
                 Console.out("Its evaluation with the dataset's protocol was missing; evaluated it now.\n")

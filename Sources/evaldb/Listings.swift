@@ -19,30 +19,123 @@ struct Datasets: ParsableCommand {
 /// `evaldb runs`.
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the stored runs.",
+        abstract: "List the stored runs, or a leaderboard of them with --metrics, --params, --tags.",
         discussion: """
+            --metrics AP,AP50 adds the metrics of each run's default evaluation (its dataset's protocol with that \
+            protocol's defaults; evaluated now where missing). --params lr,epochs and --tags arch add those as \
+            columns; --tag k=v and --param k=v keep the runs that have them. --sort KEY orders by any listed \
+            column, metric, param or tag (-KEY: descending; params that read as numbers sort as numbers).
             --where takes an SQL condition over the columns of the run_summary view, e.g. \
             --where "tags LIKE '%arch=yolov8%'" or --where "detections > 1000".
+            Example: evaldb runs --dataset coco-val --metrics AP,AP50 --params lr --sort -AP
             """
     )
 
     @Option(help: "Only runs of this dataset.") var dataset: String?
     @Option(name: .customLong("where"), help: "An SQL condition over run_summary's columns.") var condition: String?
+    @Option(
+        help: ArgumentHelp(
+            "Metrics of each run's default evaluation, as columns (\(RunListing.metricNames.joined(separator: ", "))).",
+            valueName: "AP,AP50"),
+        transform: Self.list)
+    var metrics: [String] = []
+    @Option(help: ArgumentHelp("Params as columns, by key.", valueName: "lr,epochs"), transform: Self.list)
+    var params: [String] = []
+    @Option(help: ArgumentHelp("Tags as columns, by key.", valueName: "arch"), transform: Self.list)
+    var tags: [String] = []
+    @Option(name: .customLong("tag"), help: "Only runs with this tag (repeatable).") var tagFilters: [KeyValue] = []
+    @Option(name: .customLong("param"), help: "Only runs with this param (repeatable).")
+    var paramFilters: [KeyValue] = []
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Order by a listed column, metric, param or tag; -KEY for descending.", valueName: "KEY"),
+        transform: Self.sortKey)
+    var sort: RunListing.Sort?
     @OptionGroup var output: OutputOptions
     @OptionGroup var database: DatabaseOptions
 
+    /// `a,b,c` as a list of non-empty names.
+    static func list(_ text: String) throws -> [String] {
+        let names = text.split(separator: ",").map { String($0.filter { $0 != " " }) }
+        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty }) else {
+            throw ValidationError("expected names separated by commas, e.g. AP,AP50")
+        }
+        return names
+    }
+
+    /// `KEY` or `-KEY`.
+    static func sortKey(_ text: String) throws -> RunListing.Sort {
+        let descending = text.hasPrefix("-")
+        let key = descending ? String(text.dropFirst()) : text
+        guard !key.isEmpty else { throw ValidationError("expected a column, metric, param or tag, e.g. -AP") }
+        return RunListing.Sort(key: key, descending: descending)
+    }
+
+    func validate() throws {
+        for metric in metrics where !RunListing.metricNames.contains(metric) {
+            throw ValidationError(
+                StoreError.unknownListingMetric(metric, available: RunListing.metricNames).description)
+        }
+    }
+
     func run() throws {
-        let store = try database.open(.readOnly)
+        var listing = RunListing(dataset: dataset, condition: condition)
+        listing.metrics = metrics
+        listing.params = params
+        listing.tags = tags
+        listing.tagFilters = try uniquePairs(tagFilters, option: "--tag")
+        listing.paramFilters = try uniquePairs(paramFilters, option: "--param")
+        listing.sort = sort
+        var store = try database.open(.readOnly)
         if let dataset { _ = try store.datasets.require(name: dataset) }
-        let result: QueryResult
+        let needsMetrics = !metrics.isEmpty || sort.map { RunListing.metricNames.contains($0.key) } == true
+        if needsMetrics {
+            let missing = try store.runsWithoutDefaultEvaluation(dataset: dataset)
+            if !missing.isEmpty {
+                // Metrics are read from each run's default evaluation: compute the missing ones first.
+                store = try database.open(.write)
+                for name in missing {
+                    let run = try store.runs.require(name: name)
+                    let request = try EvaluationService.defaultRequest(for: try store.dataset(of: run))
+                    _ = try EvaluationService(store).evaluate(runName: name, request: request)
+                }
+                Console.err(
+                    "note: evaluated \(missing.count) run(s) with their dataset's default protocol: \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", ..." : "")"
+                )
+            }
+        }
+        var result: QueryResult
         do {
-            result = try store.runSummaries(dataset: dataset, condition: condition)
+            result = try store.runSummaries(listing)
         } catch StoreError.invalidCondition(let message) {
             throw ValidationError(
                 "--where: \(message); columns: name, dataset, format, detections, tags, params, note, created_at, sha256, source"
             )
+        } catch let error as StoreError {
+            if case .unknownSortKey = error { throw ValidationError(error.description) }
+            throw error
         }
-        ResultTable(result).print(output.format)
+        var table = ResultTable(result)
+        if output.format == .table || output.format == .markdown {
+            // Metrics to 4 decimals for people (the other formats keep every digit); params that read as numbers
+            // aligned as numbers, as typed.
+            let metricColumns = listing.isLeaderboard ? 2..<(2 + metrics.count) : 0..<0
+            let paramColumns = metricColumns.upperBound..<(metricColumns.upperBound + params.count)
+            for row in table.rows.indices {
+                for index in metricColumns {
+                    if case .real(let value) = table.rows[row][index] {
+                        table.rows[row][index] = .formatted(EvaluationRendering.fixed(value, digits: 4))
+                    }
+                }
+                for index in paramColumns {
+                    if case .text(let text) = table.rows[row][index], let number = Double(text), number.isFinite {
+                        table.rows[row][index] = .formatted(text)
+                    }
+                }
+            }
+        }
+        table.print(output.format)
     }
 }
 

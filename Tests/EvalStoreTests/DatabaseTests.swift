@@ -20,7 +20,7 @@ import Testing
         #expect(
             views == [
                 "class_ap", "class_summary", "dataset_summary", "detection_matches", "dets", "eval_summary", "gt",
-                "matches", "params", "pr_curve", "pr_points", "run_summary", "tags",
+                "matches", "params", "pr_curve", "pr_points", "run_metrics", "run_summary", "tags",
             ])
     }
 

@@ -96,6 +96,10 @@ import EvalStore
                 VALUES (1, 1, 'AP', NULL, 'all', 100, 0.25);
                 INSERT INTO class_counts (evaluation_id, category_id, iou, n_gt, n_det, tp, fp, fn)
                 VALUES (1, 1, 0.5, 2, 2, 1, 1, 1);
+                INSERT INTO evaluations (id, run_id, protocol, params, dataset_sha256, run_sha256, evaldb_version,
+                                         duration_ms, created_at)
+                VALUES (2, 1, 'coco', '\(Self.defaultCocoParameters)', 'h0', 'h3', '0.1.0', 1.5, '2026-01-03T00:00:00Z'),
+                       (3, 1, 'voc07', '{"iou":[0.5]}', 'h0', 'h3', '0.1.0', 1.5, '2026-01-03T00:00:00Z');
 
                 """
         }
@@ -118,6 +122,11 @@ import EvalStore
         }
         return sql
     }
+
+    /// The canonical parameters of COCO's defaults, as evaldb writes them (the cache key of a default evaluation).
+    /// The evaluations stored with them here have a stale dataset hash (h0), so `eval` recomputes them.
+    static let defaultCocoParameters =
+        #"{"area_ranges":[["all",0.0,10000000000.0],["small",0.0,1024.0],["medium",1024.0,9216.0],["large",9216.0,10000000000.0]],"iou":[0.5,0.55,0.6,0.65,0.7,0.75,0.8,0.85,0.8999999999999999,0.95],"max_dets":[1,10,100]}"#
 
     /// The tables checked after migrating and their expected CSV (header, then rows ordered by the query).
     static func expectedTables(from version: Int) -> [(query: String, csv: String)] {
@@ -163,6 +172,9 @@ import EvalStore
             ("SELECT * FROM image_matches WHERE evaluation_id = 1", kept ? "1,1,\"[[0,1,0,1,1.0,null,null]]\"" : ""),
             ("SELECT * FROM pr_curves WHERE evaluation_id = 1", kept ? "1,1,0.5,[1.0],[0.9]" : ""),
             ("SELECT dataset_id, run_id, set_at FROM baselines", version >= 4 ? "1,1,2026-01-04T00:00:00Z" : ""),
+            // Migration 6 marks each run's default evaluation: its dataset's protocol (coco) with the defaults.
+            ("SELECT id, is_default FROM evaluations ORDER BY id", kept ? "1,0\n2,1\n3,0" : ""),
+            ("SELECT key, value, number FROM run_params", "lr,0.1,0.1"),
         ]
         return tables
     }
