@@ -59,6 +59,12 @@ struct Evaldb: ParsableCommand {
         var command: any ParsableCommand
         do {
             try refuseRunTogetherShortOptions(arguments)
+        } catch let error as ValidationError {
+            exitWithUsage(error, arguments: arguments, type: commandType(arguments))
+        } catch {
+            exit(withError: error)
+        }
+        do {
             command = try parseAsRoot(arguments)
         } catch {
             exit(withError: error)
@@ -71,15 +77,30 @@ struct Evaldb: ParsableCommand {
             exit(withError: StoreFailure(description: error.storeDescription))
         } catch let error as ValidationError {
             // A usage error found while running: the usage shown is the subcommand's, not the root's.
-            let path = commandPath(arguments)
-            Console.err("Error: \(error.message)")
-            Console.err(
-                "Usage: \((["evaldb"] + path.dropLast()).joined(separator: " ")) \(type(of: command).usageString())")
-            Console.err("  See '\((["evaldb"] + path).joined(separator: " ")) --help' for more information.")
-            exit(withError: ExitCode.validationFailure)
+            exitWithUsage(error, arguments: arguments, type: type(of: command))
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// Prints a usage error with the usage of the (sub)command `type` that `arguments` name, and exits 64.
+    static func exitWithUsage(_ error: ValidationError, arguments: [String], type: any ParsableCommand.Type) -> Never {
+        let path = commandPath(arguments)
+        let prefix = (["evaldb"] + path.dropLast()).joined(separator: " ")
+        Console.err("Error: \(error.message)")
+        Console.err("Usage: \(path.isEmpty ? "evaldb <subcommand>" : "\(prefix) \(type.usageString())")")
+        Console.err("  See '\((["evaldb"] + path).joined(separator: " ")) --help' for more information.")
+        exit(withError: ExitCode.validationFailure)
+    }
+
+    /// The (sub)command type that `arguments` name.
+    static func commandType(_ arguments: [String]) -> any ParsableCommand.Type {
+        var type: any ParsableCommand.Type = Evaldb.self
+        for word in commandPath(arguments) {
+            guard let next = type.configuration.subcommands.first(where: { commandName(of: $0) == word }) else { break }
+            type = next
+        }
+        return type
     }
 
     /// Arguments that start with an SQL comment (`-- note\nSELECT ...`) are text, not options: they are moved after
