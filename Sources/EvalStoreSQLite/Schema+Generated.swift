@@ -451,11 +451,11 @@ extension SchemaMigrator {
                 -- detection up by its key. Same columns, same values.
                 --
                 -- As migration 3 defined it, SQLite's planner drove the join from `detections` (a range of the run) and, for
-                -- every detection, unpacked the whole JSON array of its image again to find its entry: time grew with the
-                -- detections per image squared (500k detections on 5k images, 100 per image: 11-15 s to count them). The
-                -- CROSS JOIN keeps `matches` (evaluation, then its image rows, then their entries in seq order) as the outer loop
-                -- and makes the detection one primary-key search (run_id, image_id, seq) per entry: 0.45 s for the same count.
-                -- `images` is joined by the image row, so it is searched once per image.
+                -- every detection, unpacked the whole JSON array of its image again to find its entry: the time grew as the
+                -- detections times the detections per image (500k detections on 5k images: 11 s to count them). The CROSS JOIN
+                -- keeps `matches` (evaluation, then its image rows, then their entries in seq order) as the outer loop and makes
+                -- the detection one primary-key search (run_id, image_id, seq) per entry: 0.45 s for the same count
+                -- (Scripts/bench-views). `images` is joined by the image row, so it is searched once per image.
 
                 DROP VIEW detection_matches;
 
