@@ -29,10 +29,15 @@ public protocol Store: AnyObject {
     func runSummaries(_ listing: RunListing) throws -> QueryResult
     /// The names of the runs (of `dataset`, or all) that have no default evaluation yet, oldest first.
     func runsWithoutDefaultEvaluation(dataset: String?) throws -> [String]
-    /// Runs one statement a user typed, in the store's SQL, with named or positional parameters. Throws
-    /// `StoreError.writeNotAllowed` for a statement that writes unless `allowsWrites`.
-    func execute(userStatement: String, parameters: [(name: String, value: StoreValue)], allowsWrites: Bool) throws
-        -> QueryResult
+    /// Runs one statement a user typed, in the store's SQL, with named or positional parameters, and hands over its
+    /// result as it is read: `columns` once with the column names (empty for a statement without a result), then
+    /// `row` once per row, in order. Returns the number of rows a writing statement changed. Throws
+    /// `StoreError.writeNotAllowed` for a statement that writes unless `allowsWrites`, and what `columns` or `row`
+    /// throw, which ends the statement.
+    func execute(
+        userStatement: String, parameters: [(name: String, value: StoreValue)], allowsWrites: Bool,
+        columns: ([String]) throws -> Void, row: ([StoreValue]) throws -> Void
+    ) throws -> Int
     /// The schema's migrations, in order: (name, SQL).
     var schemaMigrations: [(name: String, sql: String)] { get }
     /// The store's schema as it is: its tables, indexes and views with the SQL that creates them, tables first.
@@ -138,6 +143,18 @@ extension RunRepository {
 }
 
 extension Store {
+    /// Runs one statement a user typed (see `execute(userStatement:parameters:allowsWrites:columns:row:)`) and
+    /// returns its whole result.
+    public func execute(userStatement: String, parameters: [(name: String, value: StoreValue)], allowsWrites: Bool)
+        throws -> QueryResult
+    {
+        var result = QueryResult(columns: [], rows: [])
+        result.changes = try execute(
+            userStatement: userStatement, parameters: parameters, allowsWrites: allowsWrites,
+            columns: { result.columns = $0 }, row: { result.rows.append($0) })
+        return result
+    }
+
     /// The dataset a run belongs to; throws `StoreError.runWithoutDataset` when it is missing (a store changed
     /// outside evaldb).
     public func dataset(of run: StoredRun) throws -> StoredDataset {

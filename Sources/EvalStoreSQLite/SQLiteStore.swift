@@ -175,8 +175,9 @@ public final class SQLiteStore: Store {
     }
 
     public func execute(
-        userStatement: String, parameters: [(name: String, value: StoreValue)], allowsWrites: Bool
-    ) throws -> QueryResult {
+        userStatement: String, parameters: [(name: String, value: StoreValue)], allowsWrites: Bool,
+        columns: ([String]) throws -> Void, row: ([StoreValue]) throws -> Void
+    ) throws -> Int {
         let prepared = try database.prepareSingle(userStatement)
         if !prepared.isReadOnly && !allowsWrites { throw StoreError.writeNotAllowed }
         for (name, value) in parameters {
@@ -191,9 +192,15 @@ public final class SQLiteStore: Store {
             try prepared.bind(value.sqlValue, at: index)
         }
         // One statement runs atomically on its own; no wrapping transaction, so VACUUM and PRAGMAs work.
-        var result = try prepared.queryResult([])
-        if result.columns.isEmpty { result.changes = database.changes }
-        return result
+        let names = prepared.columnNames
+        try columns(names)
+        let count = Int32(names.count)
+        var values = [StoreValue](repeating: .null, count: names.count)
+        while try prepared.step() {
+            for index in 0..<count { values[Int(index)] = StoreValue(prepared.column(index)) }
+            try row(values)
+        }
+        return names.isEmpty ? database.changes : 0
     }
 
     public var schemaMigrations: [(name: String, sql: String)] { SchemaMigrator.migrations }

@@ -65,6 +65,11 @@ enum Console {
         writeAll(text, to: 1)
     }
 
+    /// Writes UTF-8 bytes to standard output as they are.
+    static func out(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { writeAll($0, to: 1) }
+    }
+
     /// Writes one line to standard error.
     static func err(_ line: String) {
         writeAll(line + "\n", to: 2)
@@ -77,17 +82,19 @@ enum Console {
 
     private static func writeAll(_ text: String, to descriptor: Int32) {
         var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 {
-                    failures.record(descriptor: descriptor, code: written < 0 ? errno : EIO)
-                    return
-                }
-                offset += written
+        text.withUTF8 { writeAll($0, to: descriptor) }
+    }
+
+    private static func writeAll(_ buffer: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 {
+                failures.record(descriptor: descriptor, code: written < 0 ? errno : EIO)
+                return
             }
+            offset += written
         }
     }
 

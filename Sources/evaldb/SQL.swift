@@ -54,14 +54,37 @@ struct SQL: ParsableCommand {
         let bound = stride(from: 0, to: parameters.count, by: 2).map { pair in
             (name: parameters[pair], value: Self.typed(parameters[pair + 1]))
         }
-        let result: QueryResult
+        // CSV and TSV rows are rendered as they are read, so that a large result is never held twice; the other
+        // formats need every row first (column widths, JSON brackets). Nothing is printed before the statement ends.
+        var separated: SeparatedValues? =
+            switch output.format {
+            case .csv: SeparatedValues(.csv)
+            case .tsv: SeparatedValues(.tsv)
+            default: nil
+            }
+        var result = QueryResult(columns: [], rows: [])
         do {
-            result = try store.execute(userStatement: try text(), parameters: bound, allowsWrites: write)
+            result.changes = try store.execute(
+                userStatement: try text(), parameters: bound, allowsWrites: write,
+                columns: { names in
+                    result.columns = names
+                    if !names.isEmpty { separated?.row(names.map(ResultTable.Cell.text)) }
+                },
+                row: { values in
+                    if separated != nil {
+                        for value in values { separated?.append(ResultTable.Cell(value)) }
+                        separated?.endRow()
+                    } else {
+                        result.rows.append(values)
+                    }
+                })
         } catch StoreError.unknownParameter(let name) {
             throw ValidationError("-p \(name): the statement has no parameter :\(name)")
         }
         if result.columns.isEmpty {
             Console.err("\(result.changes) row(s) changed.")
+        } else if let separated {
+            for block in separated.utf8Blocks { Console.out(block) }
         } else {
             ResultTable(result).print(output.format)
         }

@@ -171,8 +171,13 @@ import EvalStore
             ("SELECT * FROM class_counts WHERE evaluation_id = 1", kept ? "1,1,0.5,2,2,1,1,1" : ""),
             ("SELECT * FROM image_matches WHERE evaluation_id = 1", kept ? "1,1,\"[[0,1,0,1,1.0,null,null]]\"" : ""),
             ("SELECT * FROM pr_curves WHERE evaluation_id = 1", kept ? "1,1,0.5,[1.0],[0.9]" : ""),
+            // The views read the kept rows (migrations 6 and 7 redefined `detection_matches`).
+            (
+                "SELECT run, seq, file_name, category_id, score, x, y, w, h, tp_mask, ignored_mask, gt_50, iou_50, gt_75, iou_75, outcome_first_iou, evaluation_id FROM detection_matches WHERE evaluation_id = 1",
+                kept ? "r,0,a.jpg,1,0.9,0.0,0.0,10.0,10.0,1,0,1,1.0,,,TP,1" : ""
+            ),
             ("SELECT dataset_id, run_id, set_at FROM baselines", version >= 4 ? "1,1,2026-01-04T00:00:00Z" : ""),
-            // Migration 6 marks each run's default evaluation: its dataset's protocol (coco) with the defaults.
+            // Migration 7 marks each run's default evaluation: its dataset's protocol (coco) with the defaults.
             ("SELECT id, is_default FROM evaluations ORDER BY id", kept ? "1,0\n2,1\n3,0" : ""),
             ("SELECT key, value, number FROM run_params", "lr,0.1,0.1"),
         ]

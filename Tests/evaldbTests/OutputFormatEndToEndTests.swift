@@ -271,4 +271,46 @@ import Testing
                 String($0.prefix { $0 != "," })
             } == ["name", "C", "A"])
     }
+
+    /// `evaldb sql` in CSV (RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled)
+    /// and TSV (backslash, tab, line feed and carriage return escaped as `\\`, `\t`, `\n`, `\r`); null is an empty
+    /// field, unlike ''. Rows 1 and 2 are equal (escaped values repeat down a column) and row 3 changes every value;
+    /// non-ASCII values, precomposed and with a combining accent, follow the same rules.
+    @Test func sqlFieldsInCSVAndTSV() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let gt = try cli.write(
+            "gt.json",
+            """
+            {"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}], "annotations": [],
+             "categories": [{"id": 1, "name": "thing"}]}
+            """)
+        #expect(try cli.run(["dataset", "import", "d", gt]).status == 0)
+        let row = """
+            ('plain', 'a,b', 'say "hi"', 'two' || char(10) || 'lines', 'cr' || char(13) || 'x',
+             'tab' || char(9) || 'back\\slash', 'é,"x"', 'e' || char(769), NULL, '', -12, 0.1, 1e999, x'0102')
+            """
+        let query = """
+            SELECT * FROM (VALUES \(row), \(row),
+                ('p', 'c,d', '"', char(10), char(13), '\\', 'ü', 'e' || char(769) || ',', 'x', ' ', 0, -0.0, -1e999, x''))
+            """
+        let header = (1...14).map { "column\($0)" }
+        let csv = try cli.run(["sql", query, "--format", "csv"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let csvRow =
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rx\",tab\tback\\slash,\"é,\"\"x\"\"\",e\u{301},,,-12,0.1,inf,<2 bytes>\n"
+        let expectedCSV =
+            header.joined(separator: ",") + "\n" + csvRow + csvRow
+            + "p,\"c,d\",\"\"\"\",\"\n\",\"\r\",\\,ü,\"e\u{301},\",x, ,0,-0.0,-inf,<0 bytes>\n"
+        // Compared as bytes: `==` on strings would take e + U+0301 for é.
+        #expect(Array(csv.stdout.utf8) == Array(expectedCSV.utf8))
+        let tsv = try cli.run(["sql", query, "--format", "tsv"])
+        #expect(tsv.status == 0, "\(tsv.stderr)")
+        let tsvRow =
+            "plain\ta,b\tsay \"hi\"\ttwo\\nlines\tcr\\rx\ttab\\tback\\\\slash\té,\"x\"\te\u{301}\t\t\t-12\t0.1\tinf\t<2 bytes>\n"
+        let expectedTSV =
+            header.joined(separator: "\t") + "\n" + tsvRow + tsvRow
+            + "p\tc,d\t\"\t\\n\t\\r\t\\\\\tü\te\u{301},\tx\t \t0\t-0.0\t-inf\t<0 bytes>\n"
+        #expect(Array(tsv.stdout.utf8) == Array(expectedTSV.utf8))
+    }
 }

@@ -58,6 +58,106 @@ import Testing
         #expect(outcomes.stdout == "seq,outcome_first_iou\n0,TP\n1,FP\n2,ignored\n")
     }
 
+    /// Every column of `detection_matches` under COCO, on the ground truth above plus an image b.jpg with box 3
+    /// [0, 0, 10, 10] of class 2. Detections in file order (seq):
+    /// - 0, 1, 2: as above (a.jpg, class 1): TP at 0.5 ... 0.75 with box 1, FP, ignored inside the crowd box 2;
+    /// - 3: b.jpg, class 2, [0, 0, 10, 6.25] score 0.5: IoU 62.5 / 100 = 0.625 with box 3, a true positive at
+    ///   0.5, 0.55 and 0.6 (mask 7), matched at 0.5 and unmatched at 0.75;
+    /// - 4: a.jpg, class 1, [0, 0, 10, 10] score 0.6: box 1 is taken, a false positive; evaluated with
+    ///   `--max-dets 1,3` it is the fourth of its image and class by score, beyond maxDets: ignored everywhere.
+    /// Entries are stored per image, so seq 4 sits in a.jpg's row after seq 2 and seq 3 alone in b.jpg's.
+    @Test func cocoDetectionMatchesOfAHandWorkedCase() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let gt = try cli.write(
+            "gt.json",
+            """
+            {"images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 100},
+                        {"id": 2, "file_name": "b.jpg", "width": 100, "height": 100}],
+             "categories": [{"id": 1, "name": "thing"}, {"id": 2, "name": "other"}],
+             "annotations": [
+               {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 7.8], "area": 78, "iscrowd": 0},
+               {"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 20, 20], "area": 400, "iscrowd": 1},
+               {"id": 3, "image_id": 2, "category_id": 2, "bbox": [0, 0, 10, 10], "area": 100, "iscrowd": 0}]}
+            """)
+        let dets = try cli.write(
+            "dets.json",
+            """
+            [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9},
+             {"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.8},
+             {"image_id": 1, "category_id": 1, "bbox": [50, 50, 10, 10], "score": 0.7},
+             {"image_id": 2, "category_id": 2, "bbox": [0, 0, 10, 6.25], "score": 0.5},
+             {"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.6}]
+            """)
+        #expect(try cli.run(["dataset", "import", "d", gt]).status == 0)
+        let imported = try cli.run(["import", "r", dets, "--dataset", "d"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try cli.run(["eval", "r", "--max-dets", "1,3"]).status == 0)
+        // The matched boxes by annotation id; every other column as the view gives it.
+        let matches = try rows(
+            cli,
+            """
+            SELECT m.run, m.protocol, substr(m.params, instr(m.params, '"max_dets"')), m.seq, m.file_name,
+                   m.category_id, m.score, m.x, m.y, m.w, m.h, m.tp_mask, m.ignored_mask, g50.annotation_id, m.iou_50,
+                   g75.annotation_id, m.iou_75, m.outcome_first_iou
+            FROM detection_matches m LEFT JOIN gt_boxes g50 ON g50.id = m.gt_50 LEFT JOIN gt_boxes g75 ON g75.id = m.gt_75
+            ORDER BY m.evaluation_id, m.seq
+            """)
+        let first = [
+            "0,a.jpg,1,0.9,0.0,0.0,10.0,10.0,63,0,1,0.78,1,0.78,TP", "1,a.jpg,1,0.8,0.0,0.0,10.0,10.0,0,0,,,,,FP",
+            "2,a.jpg,1,0.7,50.0,50.0,10.0,10.0,0,1023,2,1.0,2,1.0,ignored",
+            "3,b.jpg,2,0.5,0.0,0.0,10.0,6.25,7,0,3,0.625,,,TP",
+        ]
+        #expect(
+            matches
+                == first.map { "r,coco,\"\"\"max_dets\"\":[1,10,100]}\",\($0)" }
+                + ["r,coco,\"\"\"max_dets\"\":[1,10,100]}\",4,a.jpg,1,0.6,0.0,0.0,10.0,10.0,0,0,,,,,FP"]
+                + first.map { "r,coco,\"\"\"max_dets\"\":[1,3]}\",\($0)" }
+                + ["r,coco,\"\"\"max_dets\"\":[1,3]}\",4,a.jpg,1,0.6,0.0,0.0,10.0,10.0,0,1023,,,,,ignored"])
+        try expectSameRowsAsFirstDefinition(cli)
+    }
+
+    /// `detection_matches` gives, row for row and value for value, what the view as migration 3 defined it gave
+    /// (Schema/0003_compact_results.sql; migration 6 changed only the order in which SQLite joins the tables, and
+    /// migration 7 added the evaluation's is_default).
+    func expectSameRowsAsFirstDefinition(_ cli: CLI) throws {
+        let reference = try cli.run([
+            "sql",
+            """
+            WITH reference AS (
+                SELECT r.name AS run, e.protocol, e.params, x.seq, i.file_name, x.category_id, x.score, x.x, x.y,
+                       x.w, x.h, m.tp_mask, m.ignored_mask, m.gt_50, m.iou_50, m.gt_75, m.iou_75,
+                       CASE WHEN m.tp_mask & 1 THEN 'TP' WHEN m.ignored_mask & 1 THEN 'ignored' ELSE 'FP' END
+                           AS outcome_first_iou,
+                       e.id AS evaluation_id
+                FROM matches m
+                JOIN evaluations e ON e.id = m.evaluation_id
+                JOIN runs r ON r.id = e.run_id
+                JOIN detections x ON x.run_id = m.run_id AND x.image_id = m.image_id AND x.seq = m.seq
+                JOIN images i ON i.id = x.image_id)
+            SELECT * FROM reference ORDER BY evaluation_id, seq
+            """, "--format", "csv",
+        ])
+        // Every column the first definition had (migration 7 added is_default, checked below).
+        let current = try cli.run([
+            "sql",
+            """
+            SELECT run, protocol, params, seq, file_name, category_id, score, x, y, w, h, tp_mask, ignored_mask, gt_50,
+                   iou_50, gt_75, iou_75, outcome_first_iou, evaluation_id
+            FROM detection_matches ORDER BY evaluation_id, seq
+            """, "--format", "csv",
+        ])
+        let marks = try cli.run([
+            "sql",
+            "SELECT count(*) AS n FROM detection_matches d JOIN evaluations e ON e.id = d.evaluation_id WHERE d.is_default IS NOT e.is_default",
+            "--format", "csv",
+        ])
+        #expect(marks.stdout == "n\n0\n")
+        #expect(reference.status == 0 && current.status == 0, "\(reference.stderr)\(current.stderr)")
+        #expect(current.stdout.split(separator: "\n").count > 1)
+        #expect(current.stdout == reference.stdout)
+    }
+
     /// The mean of the stored 101-point precision of each class at IoU 0.5 (over all thresholds) is
     /// pycocotools' AP50 (AP) of that class.
     @Test func prCurvesAverageToPycocotoolsPerClassAP() throws {
@@ -95,6 +195,7 @@ import Testing
             checked += 1
         }
         #expect(checked == 80)
+        try expectSameRowsAsFirstDefinition(cli)
         // A class-agnostic evaluation's one class shows in the views as 'all classes' (id -1).
         #expect(try cli.run(["eval", "r1", "--class-agnostic"]).status == 0)
         let agnostic = try cli.run([
@@ -195,6 +296,7 @@ import Testing
                     + points(51, 50, "0.5", "0.5"),
                 "\(name)")
         }
+        try expectSameRowsAsFirstDefinition(cli)
     }
 
     /// VisDrone, one 100x100 image, class 4 (car). Ground truth: g0 [10, 10, 20, 20], g1 [50, 10, 20, 20], an
@@ -282,5 +384,6 @@ import Testing
                 "0,10.0,10.0,1.0,10.0,10.0,1.0", "1,50.0,10.0,\(g1),50.0,10.0,\(g1)", "2,10.0,50.0,1.0,10.0,50.0,1.0",
                 "3,,,,,,", "4,,,,,,", "5,,,,,,",
             ])
+        try expectSameRowsAsFirstDefinition(cli)
     }
 }

@@ -30,8 +30,8 @@ enum Renderer {
         case .table: return renderText(table)
         case .json: return renderJSON(table, lines: false)
         case .jsonl: return renderJSON(table, lines: true)
-        case .csv: return renderSeparated(table, separator: ",")
-        case .tsv: return renderSeparated(table, separator: "\t")
+        case .csv: return renderSeparated(table, as: .csv)
+        case .tsv: return renderSeparated(table, as: .tsv)
         case .markdown: return renderMarkdown(table)
         }
     }
@@ -51,7 +51,7 @@ enum Renderer {
     static func formatReal(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-        return "\(value)"
+        return value.description
     }
 
     static func isNumeric(_ cell: ResultTable.Cell) -> Bool {
@@ -108,23 +108,25 @@ enum Renderer {
         return "[\n" + objects.map { "  " + $0 }.joined(separator: ",\n") + "\n]\n"
     }
 
-    static func renderSeparated(_ table: ResultTable, separator: Character) -> String {
-        func field(_ value: String) -> String {
-            if separator == "\t" {
-                return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
-                    .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
-            }
-            if value.contains(where: { $0 == separator || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return value
+    static func renderSeparated(_ table: ResultTable, as style: SeparatedValues.Style) -> String {
+        var out = SeparatedValues(style)
+        out.row(table.columns.map(ResultTable.Cell.text))
+        for row in table.rows { out.row(row) }
+        return out.text
+    }
+
+    /// One CSV field (quoted when it holds the separator, a quote or a line break; quotes doubled) or TSV field
+    /// (backslash, tab and line breaks escaped), compared by `Character`: a "\r\n" pair is one character, neither
+    /// "\r" nor "\n".
+    static func separatedField(_ value: String, separator: Character) -> String {
+        if separator == "\t" {
+            return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
+                .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
         }
-        func cellText(_ cell: ResultTable.Cell) -> String { cell == .null ? "" : text(of: cell) }
-        var out = table.columns.map(field).joined(separator: String(separator)) + "\n"
-        for row in table.rows {
-            out += row.map { field(cellText($0)) }.joined(separator: String(separator)) + "\n"
+        if value.contains(where: { $0 == separator || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
-        return out
+        return value
     }
 
     static func renderMarkdown(_ table: ResultTable) -> String {

@@ -1,4 +1,4 @@
--- evaldb schema, migration 6: the default evaluation of each run, numeric params, and run_metrics.
+-- evaldb schema, migration 7: the default evaluation of each run, numeric params, and run_metrics.
 --
 -- A run may have several evaluations (other protocols, thresholds, filters). Its default evaluation is the one
 -- under its dataset's default protocol with that protocol's default parameters: the one `evaldb import`
@@ -93,3 +93,32 @@ JOIN datasets d ON d.id = r.dataset_id
 LEFT JOIN evaluations e ON e.run_id = r.id AND e.is_default = 1
 LEFT JOIN evaluation_metrics m ON m.evaluation_id = e.id
 GROUP BY r.id;
+
+DROP VIEW detection_matches;
+DROP VIEW matches;
+
+CREATE VIEW matches AS
+SELECT m.evaluation_id, e.run_id, m.image_id,
+       json_extract(j.value, '$[0]') AS seq,
+       json_extract(j.value, '$[1]') AS tp_mask,
+       json_extract(j.value, '$[2]') AS ignored_mask,
+       json_extract(j.value, '$[3]') AS gt_50,
+       json_extract(j.value, '$[4]') AS iou_50,
+       json_extract(j.value, '$[5]') AS gt_75,
+       json_extract(j.value, '$[6]') AS iou_75,
+       e.is_default
+FROM image_matches m
+JOIN evaluations e ON e.id = m.evaluation_id,
+     json_each(m.detections) j;
+
+-- As migration 6 ordered it: the matches in stored order, each detection looked up by its key.
+CREATE VIEW detection_matches AS
+SELECT r.name AS run, e.protocol, e.params, e.is_default, x.seq, i.file_name, x.category_id, x.score, x.x, x.y,
+       x.w, x.h, m.tp_mask, m.ignored_mask, m.gt_50, m.iou_50, m.gt_75, m.iou_75,
+       CASE WHEN m.tp_mask & 1 THEN 'TP' WHEN m.ignored_mask & 1 THEN 'ignored' ELSE 'FP' END AS outcome_first_iou,
+       e.id AS evaluation_id
+FROM matches m
+JOIN evaluations e ON e.id = m.evaluation_id
+JOIN runs r ON r.id = e.run_id
+JOIN images i ON i.id = m.image_id
+CROSS JOIN detections x ON x.run_id = m.run_id AND x.image_id = m.image_id AND x.seq = m.seq;
