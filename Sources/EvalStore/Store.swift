@@ -112,6 +112,9 @@ public protocol EvaluationRepository {
         -> [EvaluationResult.ClassValue]
     /// The per-class counts of an evaluation, by category id.
     func classCounts(evaluationID: Int64) throws -> [EvaluationResult.ClassCounts]
+    /// The PR curves of an evaluation (one per class and IoU threshold, at the 101 recall points
+    /// `PrecisionRecallCurve.cocoRecallPoints`), by category id, then threshold.
+    func curves(evaluationID: Int64) throws -> [EvaluationResult.Curve]
 }
 
 /// The baseline run of each dataset (what `evaldb diff RUN` compares against).

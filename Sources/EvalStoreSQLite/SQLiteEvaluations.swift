@@ -156,4 +156,24 @@ struct SQLiteEvaluations: EvaluationRepository {
                 falseNegatives: $0[6].int ?? 0)
         }
     }
+
+    /// The PR curves of an evaluation, by category id, then threshold, read back from the JSON arrays `insert`
+    /// writes (a `null` there is nil here).
+    func curves(evaluationID: Int64) throws -> [EvaluationResult.Curve] {
+        try database.fetchAll(
+            """
+            SELECT category_id, iou, precision, score FROM pr_curves WHERE evaluation_id = ?
+            ORDER BY category_id, iou
+            """, [.integer(evaluationID)]
+        ).map {
+            EvaluationResult.Curve(
+                categoryID: $0[0].int64 ?? 0, iou: $0[1].double ?? 0, precision: Self.numbers($0[2].string ?? "[]"),
+                score: Self.numbers($0[3].string ?? "[]"))
+        }
+    }
+
+    /// The values of a flat JSON array of numbers and nulls as `JSONBytes.array` writes it: `[0.5,null,1.0]`.
+    static func numbers(_ text: String) -> [Double?] {
+        text.utf8.dropFirst().dropLast().split(separator: UInt8(ascii: ",")).map { Double(String(decoding: $0, as: UTF8.self)) }
+    }
 }
