@@ -24,6 +24,12 @@ enum ReportScript {
             errors.push(String(event.message || event));
             if (finished) status();
           });
+          var consoleError = console.error;
+          console.error = function () {
+            errors.push(Array.prototype.join.call(arguments, " "));
+            if (finished) status();
+            return consoleError.apply(console, arguments);
+          };
           try {
 
           var NS = "http://www.w3.org/2000/svg";
