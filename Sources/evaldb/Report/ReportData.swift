@@ -79,8 +79,10 @@ struct ReportData {
     private var classes: ReportJSON {
         let key = classMetric
         let rows = runs.map { run in Dictionary(run.report.classes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
+        // The evaluated classes (VisDrone's 'others' is not one).
+        let evaluated = runs[0].report.categories.filter { category in rows.contains { $0[category.id] != nil } }
         return .array(
-            runs[0].report.categories.map { category in
+            evaluated.map { category in
                 var fields: [(String, ReportJSON)] = [
                     ("id", .integer(Int(category.id))), ("name", .string(category.name)),
                     ("n_gt", rows[0][category.id]?.counts.map { .integer($0.groundTruth) } ?? .null),
