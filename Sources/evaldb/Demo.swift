@@ -16,7 +16,8 @@ struct Demo: ParsableCommand {
             Writes DIR/dataset (60 drone images: annotations/*.txt, and blank PNGs of the true size in images/), \
             DIR/runs/baseline and DIR/runs/candidate (one VisDrone result file per image) and the database \
             DIR/evaldb.sqlite, then runs `evaldb dataset import`, `evaldb import` for each run (which evaluates \
-            it with the visdrone protocol) and `evaldb diff baseline candidate`. Nothing is downloaded, and every \
+            it with the visdrone protocol) and `evaldb diff baseline candidate`, and writes the HTML report \
+            DIR/report-baseline-vs-candidate.html (`evaldb report baseline candidate`). Nothing is downloaded, and every \
             run writes the same bytes. The candidate finds cars and pedestrians more often and with tighter boxes, \
             and bicycles less well; the other classes are detected alike.
             """
@@ -55,6 +56,8 @@ struct Demo: ParsableCommand {
         }
         Console.out("\n==> comparing the runs\n")
         try invoke(["diff", "baseline", "candidate"], database: database)
+        Console.out("\n==> writing an HTML report of the comparison (open it in a browser)\n")
+        try invoke(["report", "baseline", "candidate", "-o", Self.reportPath(dir)], database: database)
         Console.out(Self.explore(dir: dir, database: database))
     }
 
@@ -80,6 +83,11 @@ struct Demo: ParsableCommand {
             """
     }
 
+    /// Where the demo writes its report: `DIR/report-baseline-vs-candidate.html`.
+    static func reportPath(_ dir: String) -> String {
+        InputFiles.join(dir, Report.defaultFileName(DemoData.runNames))
+    }
+
     static func explore(dir: String, database: String) -> String {
         let db = "--db \(shellQuoted(database))"
         let query =
@@ -90,13 +98,15 @@ struct Demo: ParsableCommand {
               evaldb runs \(db)
               evaldb eval candidate --per-class \(db)
               evaldb diff baseline candidate --ci \(db)
+              evaldb report candidate -o \(shellQuoted(InputFiles.join(dir, "report-candidate.html"))) \(db)
               evaldb diff baseline candidate --images --class car --limit 5 \(db)
               evaldb diff baseline candidate --fail-if-worse 'AP[bicycle]:0.01' \(db); echo "exit $?"
               evaldb sql "\(query)" \(db)
               sqlite3 \(shellQuoted(database))
 
             Files: \(InputFiles.join(dir, "dataset")) (annotations/, images/), \
-            \(InputFiles.join(dir, "runs/baseline")), \(InputFiles.join(dir, "runs/candidate")), \(database)
+            \(InputFiles.join(dir, "runs/baseline")), \(InputFiles.join(dir, "runs/candidate")), \(database), \
+            \(reportPath(dir))
 
             """
     }

@@ -40,7 +40,10 @@ import Testing
             "==> importing run 'candidate'", "candidate on demo-visdrone, protocol visdrone",
             "==> comparing the runs", "$ evaldb diff baseline candidate --db evaldb-demo/evaldb.sqlite",
             "baseline -> candidate: dataset demo-visdrone, protocol visdrone",
-            "3 of 10 classes changed in AP, AP50", "Explore further:",
+            "3 of 10 classes changed in AP, AP50", "==> writing an HTML report of the comparison",
+            "$ evaldb report baseline candidate -o evaldb-demo/report-baseline-vs-candidate.html --db evaldb-demo/evaldb.sqlite\n"
+                + "evaldb-demo/report-baseline-vs-candidate.html\n",
+            "Explore further:",
             "  evaldb diff baseline candidate --ci --db evaldb-demo/evaldb.sqlite\n",
         ]
         var rest = Substring(result.stdout)
@@ -71,7 +74,12 @@ import Testing
         for folder in ["dataset/annotations/", "dataset/images/", "runs/baseline/", "runs/candidate/"] {
             #expect(files.keys.filter { $0.hasPrefix(folder) }.count == 60, "\(folder)")
         }
-        #expect(files.count == 240)
+        #expect(files.count == 241)
+        // The report: the comparison's numbers, the gallery's images embedded (the demo's PNGs are small).
+        let report = try #require(files["report-baseline-vs-candidate.html"])
+        let html = String(decoding: report, as: UTF8.self)
+        #expect(html.contains("<script type=\"application/json\" id=\"evaldb-data\">"))
+        #expect(html.components(separatedBy: "data:image/png;base64,").count == 13)
 
         // Per class AP: the candidate is far better on car and pedestrian, worse on bicycle, the same elsewhere.
         let classes = try Self.rows(
@@ -109,7 +117,7 @@ import Testing
         }
         let one = try Self.files(under: cli.folder.appendingPathComponent(folders[0]))
         let two = try Self.files(under: cli.folder.appendingPathComponent(folders[1]))
-        #expect(one.count == 240)
+        #expect(one.count == 241)
         #expect(one.keys.sorted() == two.keys.sorted())
         for (path, bytes) in one { #expect(bytes == two[path], "\(path)") }
         #expect(outputs[0] == outputs[1])
