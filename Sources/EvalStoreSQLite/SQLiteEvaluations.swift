@@ -174,6 +174,8 @@ struct SQLiteEvaluations: EvaluationRepository {
 
     /// The values of a flat JSON array of numbers and nulls as `JSONBytes.array` writes it: `[0.5,null,1.0]`.
     static func numbers(_ text: String) -> [Double?] {
-        text.utf8.dropFirst().dropLast().split(separator: UInt8(ascii: ",")).map { Double(String(decoding: $0, as: UTF8.self)) }
+        text.utf8.dropFirst().dropLast().split(separator: UInt8(ascii: ",")).map {
+            Double(String(decoding: $0, as: UTF8.self))
+        }
     }
 }

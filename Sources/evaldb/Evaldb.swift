@@ -21,7 +21,8 @@ struct Evaldb: ParsableCommand {
             """,
         version: EvaldbVersion.current,
         subcommands: [
-            DatasetGroup.self, Import.self, Eval.self, Diff.self, Report.self, BaselineGroup.self, Demo.self, Check.self,
+            DatasetGroup.self, Import.self, Eval.self, Diff.self, Report.self, BaselineGroup.self, Demo.self,
+            Check.self,
             Datasets.self,
             Runs.self, Show.self, Tag.self, Untag.self, Param.self, Note.self, Rename.self, Delete.self,
             Schema.self, SQL.self,

@@ -95,7 +95,9 @@ struct Report: ParsableCommand {
             gallery = changes.images.compactMap { index[$0.imageRowID] }
         } else {
             let loss = analyses[0].lossPerImage(boxOutcomes: analyses[0].boxOutcomes())
-            gallery = loss.indices.filter { loss[$0] > 0 }.sorted { loss[$0] != loss[$1] ? loss[$0] > loss[$1] : $0 < $1 }
+            gallery = loss.indices.filter { loss[$0] > 0 }.sorted {
+                loss[$0] != loss[$1] ? loss[$0] > loss[$1] : $0 < $1
+            }
         }
         gallery = Array(gallery.prefix(maxImages))
         let rowIDs = analyses[0].inputs.imageRowIDs
@@ -151,7 +153,9 @@ enum ReportFile {
     /// folder.
     static func checkWritable(_ path: String) throws {
         let folder = ReportImages.parent(of: path)
-        if InputFiles.kind(of: path) == .directory { throw ReportError.cannotWrite(path: path, reason: "it is a folder") }
+        if InputFiles.kind(of: path) == .directory {
+            throw ReportError.cannotWrite(path: path, reason: "it is a folder")
+        }
         guard InputFiles.kind(of: folder) == .directory else {
             throw ReportError.cannotWrite(path: path, reason: "no folder \(folder)")
         }

@@ -39,11 +39,15 @@ import Testing
     /// A COCO dataset (the 100-image val2014 fixture) with its fake results as run `run`.
     func coco(run: String = "fake") throws -> CLI {
         let cli = try CLI()
-        let dataset = try cli.run(["dataset", "import", "val", CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")])
+        let dataset = try cli.run([
+            "dataset", "import", "val", CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json"),
+        ])
         #expect(dataset.status == 0, "\(dataset.stderr)")
         let imported = try cli.run(
-            ["import", "--dataset", "val", "--db", cli.database, "--",
-             run, CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")],
+            [
+                "import", "--dataset", "val", "--db", cli.database, "--",
+                run, CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json"),
+            ],
             withDatabase: false)
         #expect(imported.status == 0, "\(imported.stderr)")
         return cli
@@ -204,7 +208,8 @@ import Testing
         let (_, data) = try report(cli.folder.appendingPathComponent("report-A-vs-B.html").path)
 
         let diff = try json(
-            try cli.run(["diff", "A", "B", "--ci", "--resamples", "50", "--seed", "3", "--all", "--format", "json"]).stdout)
+            try cli.run(["diff", "A", "B", "--ci", "--resamples", "50", "--seed", "3", "--all", "--format", "json"])
+                .stdout)
         let metrics = try #require(diff["metrics"] as? [String: [String: Any]])
         let summary = try #require(data["summary"] as? [[String: Any]])
         #expect(summary.count == metrics.count)
@@ -221,7 +226,8 @@ import Testing
         }
         let diffClasses = try #require(diff["classes"] as? [[String: Any]])
         for row in try #require(data["classes"] as? [[String: Any]]) {
-            let expected = try #require(diffClasses.first { number($0["id"]) == number(row["id"]) }?["AP"] as? [String: Any])
+            let expected = try #require(
+                diffClasses.first { number($0["id"]) == number(row["id"]) }?["AP"] as? [String: Any])
             #expect(number(row["change"]) == number(expected["change"]))
             #expect(number(row["ci_low"]) == number(expected["ci_low"]))
             #expect(number(row["ci_high"]) == number(expected["ci_high"]))
@@ -231,8 +237,10 @@ import Testing
 
         // The gallery shows the images `diff --images` lists first, with the JPEG bytes as they are.
         let listed = try cli.run(["diff", "A", "B", "--images", "--limit", "5", "--format", "json"])
-        let expectedNames = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
-            .map { $0["image"] as? String }
+        let expectedNames = try #require(
+            try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+        )
+        .map { $0["image"] as? String }
         let images = try #require((data["gallery"] as? [String: Any])?["images"] as? [[String: Any]])
         #expect(images.map { $0["file_name"] as? String } == expectedNames)
         #expect(images.count == 5)
@@ -262,10 +270,14 @@ import Testing
         let path = try cli.write("gt.json", try JSONSerialization.data(withJSONObject: truth))
         #expect(try cli.run(["dataset", "import", "d", path]).status == 0)
         let imported = try cli.run(
-            ["import", "--dataset", "d", "--db", cli.database, "--", Self.hostile, CLI.fixture("detectron2-coco-2img/dt_bbox.json")],
+            [
+                "import", "--dataset", "d", "--db", cli.database, "--", Self.hostile,
+                CLI.fixture("detectron2-coco-2img/dt_bbox.json"),
+            ],
             withDatabase: false)
         #expect(imported.status == 0, "\(imported.stderr)")
-        let written = try cli.run(["report", "-o", "r.html", "--db", cli.database, "--", Self.hostile], withDatabase: false)
+        let written = try cli.run(
+            ["report", "-o", "r.html", "--db", cli.database, "--", Self.hostile], withDatabase: false)
         #expect(written.status == 0, "\(written.stderr)")
         let (html, data) = try report(cli.folder.appendingPathComponent("r.html").path)
         // Two script elements (data, code), each closed once; no markup from the names anywhere.
@@ -302,7 +314,10 @@ import Testing
 
     @Test(arguments: [
         (["report", "nope"], 1, "Error: no run named 'nope'"),
-        (["report", "A", "-o", "/nonexistent-folder/r.html"], 1, "Error: cannot write the report /nonexistent-folder/r.html: no folder /nonexistent-folder"),
+        (
+            ["report", "A", "-o", "/nonexistent-folder/r.html"], 1,
+            "Error: cannot write the report /nonexistent-folder/r.html: no folder /nonexistent-folder"
+        ),
         (["report", "A", "--images", "/nonexistent-images"], 1, "Error: --images /nonexistent-images: no such folder"),
         (["report", "A", "--ci"], 64, "Error: --ci compares two runs"),
         (["report", "A", "B", "C"], 64, "Error: give one run, or two runs to compare"),
@@ -314,7 +329,9 @@ import Testing
         #expect(result.status == status)
         #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
-        let files = try FileManager.default.contentsOfDirectory(atPath: cli.folder.path).filter { $0.hasSuffix(".html") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: cli.folder.path).filter {
+            $0.hasSuffix(".html")
+        }
         #expect(files.isEmpty)
     }
 

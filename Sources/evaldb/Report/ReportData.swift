@@ -27,8 +27,18 @@ struct ReportData {
             ("dataset", .string(first.report.dataset)),
             ("protocol", .string(first.report.protocolName)),
             ("params", .string(first.report.parametersJSON)),
-            ("runs", .array(runs.map { .object([("name", .string($0.name)), ("detections", .integer($0.inputs.detections.count))]) })),
-            ("categories", .array(first.report.categories.map { .object([("id", .integer(Int($0.id))), ("name", .string($0.name))]) })),
+            (
+                "runs",
+                .array(
+                    runs.map {
+                        .object([("name", .string($0.name)), ("detections", .integer($0.inputs.detections.count))])
+                    })
+            ),
+            (
+                "categories",
+                .array(
+                    first.report.categories.map { .object([("id", .integer(Int($0.id))), ("name", .string($0.name))]) })
+            ),
             ("summary", summary),
             ("ci", ciJSON),
             ("class_metric", .string(classMetric)),
@@ -78,7 +88,8 @@ struct ReportData {
 
     private var classes: ReportJSON {
         let key = classMetric
-        let rows = runs.map { run in Dictionary(run.report.classes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
+        let rows = runs.map { run in Dictionary(run.report.classes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        }
         // The evaluated classes (VisDrone's 'others' is not one).
         let evaluated = runs[0].report.categories.filter { category in rows.contains { $0[category.id] != nil } }
         return .array(
@@ -142,7 +153,10 @@ struct ReportData {
                                 "classes",
                                 .array(
                                     run.thresholds.classes.map {
-                                        .object([("category_id", .integer(Int($0.categoryID))), ("curve", Self.curve($0.curve))])
+                                        .object([
+                                            ("category_id", .integer(Int($0.categoryID))),
+                                            ("curve", Self.curve($0.curve)),
+                                        ])
                                     })
                             ),
                         ])
@@ -154,9 +168,11 @@ struct ReportData {
     /// A threshold curve: `[threshold, precision, recall, f1]` points, at most `maxCurvePoints` (evenly spaced
     /// over the curve's points, the best always kept), and the best point in full.
     static func curve(_ curve: ThresholdCurve) -> ReportJSON {
-        let kept = downsample(count: curve.points.count, keeping: curve.best.flatMap { best in
-            curve.points.firstIndex { $0.threshold == best.threshold }
-        })
+        let kept = downsample(
+            count: curve.points.count,
+            keeping: curve.best.flatMap { best in
+                curve.points.firstIndex { $0.threshold == best.threshold }
+            })
         return .object([
             ("point_count", .integer(curve.points.count)),
             (
@@ -182,7 +198,8 @@ struct ReportData {
     /// The indexes kept of `count` points: all when few, else `maxCurvePoints` evenly spaced plus `keeping`.
     static func downsample(count: Int, keeping: Int?) -> [Int] {
         guard count > maxCurvePoints else { return Array(0..<count) }
-        var kept = Set((0..<maxCurvePoints).map { Int((Double($0) * Double(count - 1) / Double(maxCurvePoints - 1)).rounded()) })
+        var kept = Set(
+            (0..<maxCurvePoints).map { Int((Double($0) * Double(count - 1) / Double(maxCurvePoints - 1)).rounded()) })
         if let keeping { kept.insert(keeping) }
         return kept.sorted()
     }
@@ -276,7 +293,10 @@ struct ReportData {
         }
         return .object([
             ("iou", .number(RunAnalysis.iou)),
-            ("ranking", .string(runs.count == 2 ? "|dTP| + |dFP| + |dFN| between the runs" : "false positives + missed boxes")),
+            (
+                "ranking",
+                .string(runs.count == 2 ? "|dTP| + |dFP| + |dFN| between the runs" : "false positives + missed boxes")
+            ),
             ("images_note", images.unavailableReason.map { .string($0) } ?? .null),
             ("max_detections", .integer(Self.maxDetectionsPerImage)),
             ("images", .array(items)),

@@ -51,7 +51,8 @@ struct ReportImages {
     /// The image `fileName` as a data URI, or the reason it is drawn blank.
     func embed(fileName: String) -> Embedded {
         guard !folders.isEmpty else { return Embedded(dataURI: nil, note: nil) }
-        guard let path = folders.map({ InputFiles.join($0, fileName) }).first(where: { InputFiles.kind(of: $0) == .file })
+        guard
+            let path = folders.map({ InputFiles.join($0, fileName) }).first(where: { InputFiles.kind(of: $0) == .file })
         else { return Embedded(dataURI: nil, note: "image file not found") }
         guard let size = InputFiles.size(of: path) else { return Embedded(dataURI: nil, note: "image file unreadable") }
         guard size <= Self.maxEmbeddedBytes else {
