@@ -379,8 +379,12 @@ enum ReportScript {
               });
             });
             legend(main, runNames.map(function (n, r) { return { color: RUN_COLORS[r], width: 8, label: n }; }));
-            var lines = data.errors.runs.map(function (run, r) {
-              return runNames[r] + ": AP " + fixed(run.ap, 4) + ", all false positives fixed +" + fixed(run.fp_dAP, 4) + ", all misses fixed +" + fixed(run.fn_dAP, 4);
+            var lines = [];
+            data.errors.runs.forEach(function (run, r) {
+              if (run.ap === null) return;
+              lines.push(runNames[r] + ": AP at IoU " + data.errors.foreground_iou + " " + fixed(run.ap, 4) +
+                (run.fp_dAP === null ? "" : ", +" + fixed(run.fp_dAP, 4) + " with every false positive fixed") +
+                (run.fn_dAP === null ? "" : ", +" + fixed(run.fn_dAP, 4) + " with every miss fixed"));
             });
             node("p", lines.join("; "), main, "caption");
           })();
