@@ -43,9 +43,10 @@ public struct ThresholdAnalysis: Sendable, Equatable {
 /// At `iouThreshold` (which must be one of the evaluated thresholds), each detection the protocol counts is a
 /// true or a false positive (`EvaluationResult.outcomes`); detections it ignores (crowd or difficult matches,
 /// ignored regions, beyond the detection budget) are left out, and FN counts the class's ground truth that is
-/// not ignored minus TP. For a threshold `s`, the detections scoring `>= s` are kept: since the protocols match
-/// greedily in score order, the detections kept are matched exactly as in the full evaluation, and the curve is
-/// computed from the outcomes themselves, not from the 101-point interpolated curve.
+/// not ignored minus TP. For a threshold `s`, the detections scoring `>= s` are kept and counted with the outcomes
+/// of the full evaluation (those `evaldb eval` stores), not with the 101-point interpolated curve. COCO and VOC
+/// match greedily in score order, so these counts equal evaluating only the kept detections; VisDrone's budgets
+/// count rows in file order, so there they equal it while the budget (500 per image) does not bind.
 public enum ThresholdSearch {
     public static func analyze(
         _ result: EvaluationResult, _ detections: EvalDetections, _ groundTruth: EvalGroundTruth,
