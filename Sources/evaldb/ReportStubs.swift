@@ -1,7 +1,7 @@
-// TEMPORARY: stand-ins for EvalKit APIs being written in main (ErrorAnalysis, ConfusionAnalysis,
-// ThresholdSearch), with their announced signatures, so that `evaldb report` can be built and checked before they
-// land. Delete this file when merging main; the report then uses EvalKit's. The numbers are rough on purpose
-// (greedy matching, no dAP): they exist to draw the charts, not to be trusted.
+// TEMPORARY: a stand-in for EvalKit's ErrorAnalysis (TIDE), which is not in main yet (branch `tide`), with its
+// announced signature, so that `evaldb report` can be built and checked before it lands. Delete this file when
+// merging it; the report then uses EvalKit's. The numbers are rough on purpose (greedy matching, no dAP): they
+// exist to draw the chart, not to be trusted. ConfusionAnalysis and ThresholdSearch are EvalKit's own.
 import EvalKit
 
 /// TIDE's error types (stub).
@@ -79,120 +79,6 @@ public enum ErrorAnalysis {
             foregroundIoU: foregroundIoU, backgroundIoU: backgroundIoU, overall: values(nil),
             classes: gt.categoryIDs.map { .init(categoryID: $0, values: values($0)) }, detectionErrors: errors,
             missedGroundTruth: missed)
-    }
-}
-
-/// Stub of EvalKit's `ConfusionMatrix`.
-public struct ConfusionMatrix {
-    public var categoryIDs: [Int64]
-    public var counts: [[Int]]
-    public var iouThreshold: Double
-    public var scoreThreshold: Double
-}
-
-/// Stub of EvalKit's `ConfusionAnalysis`.
-public enum ConfusionAnalysis {
-    public static func compute(
-        _ gt: EvalGroundTruth, _ dets: EvalDetections, iouThreshold: Double = 0.5, scoreThreshold: Double = 0.25
-    ) -> ConfusionMatrix {
-        let ids = gt.categoryIDs
-        let index = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        let background = ids.count
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: ids.count + 1), count: ids.count + 1)
-        var taken = [Bool](repeating: false, count: gt.count)
-        let order = (0..<dets.count).filter { dets.score[$0] >= scoreThreshold }.sorted {
-            dets.score[$0] > dets.score[$1]
-        }
-        let boxes = StubGeometry.boxesByImage(gt)
-        for d in order {
-            var best = (iou: iouThreshold, box: -1)
-            for g in boxes[Int(dets.image[d])] where !taken[g] && !gt.isIgnored[g] && !gt.isCrowd[g] {
-                let iou = StubGeometry.iou(gt, g, dets, d)
-                if iou >= best.iou { best = (iou, g) }
-            }
-            let predicted = index[dets.category[d]] ?? background
-            if best.box >= 0 {
-                taken[best.box] = true
-                counts[index[gt.category[best.box]] ?? background][predicted] += 1
-            } else {
-                counts[background][predicted] += 1
-            }
-        }
-        for g in 0..<gt.count where !taken[g] && !gt.isIgnored[g] && !gt.isCrowd[g] {
-            counts[index[gt.category[g]] ?? background][background] += 1
-        }
-        return ConfusionMatrix(
-            categoryIDs: ids, counts: counts, iouThreshold: iouThreshold, scoreThreshold: scoreThreshold)
-    }
-}
-
-/// Stub of EvalKit's `ThresholdPoint`.
-public struct ThresholdPoint {
-    public var threshold: Double
-    public var precision: Double
-    public var recall: Double
-    public var f1: Double
-    public var truePositives: Int
-    public var falsePositives: Int
-    public var falseNegatives: Int
-}
-
-/// Stub of EvalKit's `ThresholdCurve`.
-public struct ThresholdCurve {
-    public var points: [ThresholdPoint]
-    public var best: ThresholdPoint?
-    public var atTargetPrecision: ThresholdPoint?
-}
-
-/// Stub of EvalKit's `ThresholdAnalysis`.
-public struct ThresholdAnalysis {
-    public struct ClassCurve {
-        public var categoryID: Int64
-        public var curve: ThresholdCurve
-    }
-
-    public var iouThreshold: Double
-    public var targetPrecision: Double?
-    public var overall: ThresholdCurve
-    public var classes: [ClassCurve]
-}
-
-/// Stub of EvalKit's `ThresholdSearch`: the evaluation's own TP bits at the threshold.
-public enum ThresholdSearch {
-    public static func analyze(
-        _ result: EvaluationResult, _ dets: EvalDetections, _ gt: EvalGroundTruth, iouThreshold: Double = 0.5,
-        targetPrecision: Double? = nil
-    ) -> ThresholdAnalysis {
-        let t = result.parameters.iouThresholds.firstIndex(of: iouThreshold) ?? 0
-        let bit = Int64(1) << Int64(t)
-        func curve(_ category: Int64?) -> ThresholdCurve {
-            let positives = (0..<gt.count).filter {
-                (category == nil || gt.category[$0] == category) && !gt.isIgnored[$0] && !gt.isCrowd[$0]
-                    && !gt.isDifficult[$0]
-            }.count
-            let order = (0..<dets.count).filter {
-                (category == nil || dets.category[$0] == category) && result.outcomes.ignoredMask[$0] & bit == 0
-            }.sorted { dets.score[$0] > dets.score[$1] }
-            var points: [ThresholdPoint] = []
-            var (tp, fp) = (0, 0)
-            for (k, d) in order.enumerated() {
-                if result.outcomes.truePositiveMask[d] & bit != 0 { tp += 1 } else { fp += 1 }
-                if k + 1 < order.count && dets.score[order[k + 1]] == dets.score[d] { continue }
-                let precision = Double(tp) / Double(tp + fp)
-                let recall = positives > 0 ? Double(tp) / Double(positives) : 0
-                let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-                points.append(
-                    ThresholdPoint(
-                        threshold: dets.score[d], precision: precision, recall: recall, f1: f1, truePositives: tp,
-                        falsePositives: fp, falseNegatives: positives - tp))
-            }
-            let best = points.max { $0.f1 < $1.f1 }
-            let target = targetPrecision.flatMap { goal in points.last { $0.precision >= goal } }
-            return ThresholdCurve(points: points, best: best, atTargetPrecision: target)
-        }
-        return ThresholdAnalysis(
-            iouThreshold: iouThreshold, targetPrecision: targetPrecision, overall: curve(nil),
-            classes: gt.categoryIDs.map { .init(categoryID: $0, curve: curve($0)) })
     }
 }
 
