@@ -13,6 +13,7 @@ public protocol Store: AnyObject {
     var runs: any RunRepository { get }
     var evaluations: any EvaluationRepository { get }
     var baselines: any BaselineRepository { get }
+    var analyses: any AnalysisRepository { get }
 
     /// Runs `body` as one write transaction: committed when it returns, rolled back when it throws.
     func write<T>(_ body: () throws -> T) throws -> T
@@ -115,6 +116,17 @@ public protocol EvaluationRepository {
 }
 
 /// The baseline run of each dataset (what `evaldb diff RUN` compares against).
+public protocol AnalysisRepository {
+    /// The stored analysis of `runID` of `kind` under `protocolName` and `parameters` (canonical JSON), or nil.
+    func find(runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String) throws -> StoredAnalysis?
+    /// Stores an analysis, replacing one of the same run, kind, protocol and parameters; returns its id. Call
+    /// inside `Store.write`.
+    func insert(_ analysis: StoredAnalysis) throws -> Int64
+    /// An analysis' values as rows of its documented view (`tide_errors`, `confusion`, `thresholds`), in the
+    /// order the analysis lists them, without the view's run, dataset and id columns.
+    func rows(of analysis: StoredAnalysis) throws -> QueryResult
+}
+
 public protocol BaselineRepository {
     /// Makes `run` its dataset's baseline, replacing any other.
     func set(_ run: StoredRun) throws

@@ -189,3 +189,40 @@ public struct EvaluationInputs: Sendable {
         self.seq = seq
     }
 }
+
+/// What an analysis is: `evaldb errors`, `evaldb confusion` or `evaldb thresholds`.
+public enum AnalysisKind: String, Sendable, CaseIterable {
+    case errors, confusion, thresholds
+}
+
+/// A stored analysis: its result is the command's JSON without the run's and dataset's names.
+public struct StoredAnalysis: Sendable, Equatable {
+    public var id: Int64
+    public var runID: Int64
+    public var kind: AnalysisKind
+    /// The protocol whose outcomes it uses; empty when it uses none (confusion).
+    public var protocolName: String
+    public var parameters: String
+    public var datasetSHA256: String
+    public var runSHA256: String
+    public var durationMilliseconds: Double
+    public var createdAt: String
+    public var result: String
+
+    public init(
+        id: Int64 = 0, runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String,
+        datasetSHA256: String, runSHA256: String, durationMilliseconds: Double, createdAt: String = "",
+        result: String
+    ) {
+        self.id = id
+        self.runID = runID
+        self.kind = kind
+        self.protocolName = protocolName
+        self.parameters = parameters
+        self.datasetSHA256 = datasetSHA256
+        self.runSHA256 = runSHA256
+        self.durationMilliseconds = durationMilliseconds
+        self.createdAt = createdAt
+        self.result = result
+    }
+}

@@ -34,6 +34,7 @@ public final class SQLiteStore: Store {
     public var runs: any RunRepository { SQLiteRuns(database: database) }
     public var evaluations: any EvaluationRepository { SQLiteEvaluations(database: database) }
     public var baselines: any BaselineRepository { SQLiteBaselines(database: database) }
+    public var analyses: any AnalysisRepository { SQLiteAnalyses(database: database) }
 
     public func write<T>(_ body: () throws -> T) throws -> T { try database.transaction(body) }
 

@@ -29,6 +29,8 @@ import Testing
         "baseline show": ["baseline", "show"],
         "sql": ["sql", "SELECT name, 1.5 AS x FROM runs"],
         "check": ["check", dets, "--dataset", "c", "--explain"],
+        "confusion": ["confusion", "a"],
+        "thresholds": ["thresholds", "a", "--target-precision", "0.8"],
     ]
 
     /// The commands whose --format help lists jsonl, found from `evaldb --help` and each command's help: a new
