@@ -42,6 +42,9 @@ struct Diff: ParsableCommand {
     @Option(name: .customLong("class"), help: ArgumentHelp("With --images: one class (name or id).", valueName: "name"))
     var imageClass: String?
     @Option(help: "With --images: how many images.") var limit = 20
+    @Flag(
+        help: "Show both runs' error analyses side by side instead: TIDE errors, best-F1 thresholds, confusion summary.")
+    var errors = false
     @Option(
         name: .customLong("fail-if-worse"),
         help: ArgumentHelp(
@@ -64,6 +67,9 @@ struct Diff: ParsableCommand {
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
         if imageClass != nil && !images { throw ValidationError("--class goes with --images") }
         if level.value != 0.95 && !ci { throw ValidationError("--level goes with --ci") }
+        if errors && (images || ci || !gates.isEmpty || showSQL) {
+            throw ValidationError("--errors goes alone: not with --images, --ci, --fail-if-worse or --show-sql")
+        }
     }
 
     func run() throws {
@@ -86,6 +92,12 @@ struct Diff: ParsableCommand {
         if images {
             try DiffRendering.printImages(
                 store: store, runA: nameA, runB: nameB, request: request, className: imageClass, limit: limit,
+                format: output.format)
+            return
+        }
+        if errors {
+            try DiffErrorsRendering.print(
+                store: store, runA: nameA, runB: nameB, evaluationProtocol: request.evaluationProtocol,
                 format: output.format)
             return
         }

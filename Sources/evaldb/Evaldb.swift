@@ -24,7 +24,7 @@ struct Evaldb: ParsableCommand {
             DatasetGroup.self, Import.self, Eval.self, Diff.self, Report.self, BaselineGroup.self, Demo.self,
             Check.self,
             Datasets.self,
-            Confusion.self, Thresholds.self,
+            Errors.self, Confusion.self, Thresholds.self,
             Runs.self, Show.self, Tag.self, Untag.self, Param.self, Note.self, Rename.self, Delete.self,
             Schema.self, SQL.self,
         ]

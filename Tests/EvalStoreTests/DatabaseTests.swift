@@ -19,8 +19,9 @@ import Testing
         let views = try db.fetchAll("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name").map { $0[0] }
         #expect(
             views == [
-                "class_ap", "class_summary", "dataset_summary", "detection_matches", "dets", "eval_summary", "gt",
-                "matches", "params", "pr_curve", "pr_points", "run_metrics", "run_summary", "tags",
+                "class_ap", "class_summary", "confusion", "dataset_summary", "detection_matches", "dets",
+                "eval_summary", "gt", "matches", "params", "pr_curve", "pr_points", "run_metrics", "run_summary",
+                "tags", "thresholds", "tide_errors",
             ])
     }
 

@@ -171,4 +171,107 @@ import Testing
         let unknown = try cli.run(["thresholds", "nope"])
         #expect(unknown.status != 0 && unknown.stderr.contains("nope"))
     }
+
+    /// The tiny case under COCO at IoU 0.5: cat 0.2 finds the cat box; dog 0.8 finds the dog box; dog 0.9 sits on
+    /// the cat box (IoU 0.818, wrong class) which the cat detection already took: a cls error whose fix is
+    /// suppressed (the detection is removed); dog 0.7 overlaps nothing: bkg. Base AP50: cat 1, dog: FP, TP, FP
+    /// with one box: precision 1/2 at recall 1: 0.5; mean 0.75. Fixing cls removes dog 0.9: dog AP 1, mean 1:
+    /// dAP 0.25. Fixing bkg removes dog 0.7, which ranks after the true positive: dAP 0. FalsePos removes both:
+    /// 0.25. Nothing is missed: FalseNeg 0. (pycocotools' precision is tp / (tp + fp + eps): within 1e-12.)
+    @Test func errorsOfTheTinyCase() throws {
+        let cli = try tinyStore()
+        defer { cli.remove() }
+        let out = try cli.run(["errors", "r", "--format", "json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let object = try json(out.stdout)
+        #expect(object["run"] as? String == "r" && object["protocol"] as? String == "coco")
+        #expect(object["classes"] == nil, "classes only with --per-class")
+        let errors = try #require(object["errors"] as? [String: [String: Any]])
+        let counts = errors.mapValues { $0["count"] as? Int }
+        #expect(counts == ["cls": 1, "loc": 0, "both": 0, "dupe": 0, "bkg": 1, "missed": 0])
+        let ap = try #require(object["AP50"] as? Double)
+        #expect(abs(ap - 0.75) < 1e-12)
+        let dAP = errors.mapValues { $0["dAP"] as? Double ?? -1 }
+        #expect(abs(dAP["cls"]! - 0.25) < 1e-12 && abs(dAP["bkg"]!) < 1e-12 && dAP["missed"] == 0)
+        let special = try #require(object["special"] as? [String: [String: Double]])
+        #expect(abs(special["FalsePos"]!["dAP"]! - 0.25) < 1e-12 && special["FalseNeg"]!["dAP"]! == 0)
+        // The base is exactly the AP50 eval prints.
+        let eval = try json(try cli.run(["eval", "r", "--format", "json"]).stdout)
+        #expect((eval["metrics"] as? [String: Any])?["AP50"] as? Double == ap)
+        let perClass = try json(try cli.run(["errors", "r", "--per-class", "--format", "json"]).stdout)
+        let classes = try #require(perClass["classes"] as? [[String: Any]])
+        #expect(classes.map { $0["category"] as? String } == ["cat", "dog"])
+        let dog = try #require(classes.last?["errors"] as? [String: [String: Any]])
+        #expect(dog["cls"]?["count"] as? Int == 1 && dog["bkg"]?["count"] as? Int == 1)
+    }
+
+    /// On fake100 the counts are tidecv 1.0.1's (Tests/Fixtures/tide: where crowd and caps do not intervene, which
+    /// is the whole case, see its README), and AP50 is the AP50 of eval.
+    @Test func errorsOnFake100MatchTidecvCounts() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["dataset", "import", "c", Self.gt]).status == 0)
+        #expect(try cli.run(["import", "a", Self.dets, "--dataset", "c"]).status == 0)
+        let object = try json(try cli.run(["errors", "a", "--format", "json"]).stdout)
+        let reference = try json(
+            String(
+                contentsOfFile: CLI.fixture("tide/coco-val2014-fake100.expected-tidecv.json"), encoding: .utf8))
+        let expected = try #require(reference["error_counts"] as? [String: Int])
+        let errors = try #require(object["errors"] as? [String: [String: Any]])
+        let names = [
+            "cls": "ClassError", "loc": "BoxError", "both": "OtherError", "dupe": "DuplicateError",
+            "bkg": "BackgroundError", "missed": "MissedError",
+        ]
+        for (type, name) in names {
+            #expect(errors[type]?["count"] as? Int == expected[name] ?? 0, "\(type)")
+        }
+        let eval = try json(try cli.run(["eval", "a", "--format", "json"]).stdout)
+        #expect((eval["metrics"] as? [String: Any])?["AP50"] as? Double == object["AP50"] as? Double)
+        // The table prints the same counts, and the view holds them.
+        let table = try cli.run(["errors", "a"]).stdout
+        #expect(table.contains("\ncls          \(expected["ClassError"]!)  "))
+        let view = try cli.run([
+            "sql", "SELECT error, count FROM tide_errors WHERE run = 'a' AND category_id IS NULL AND count IS NOT NULL",
+            "--format", "csv",
+        ]).stdout
+        #expect(view.contains("missed,\(expected["MissedError"]!)"))
+    }
+
+    @Test func diffErrorsSideBySide() throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        #expect(try cli.run(["dataset", "import", "c", Self.gt]).status == 0)
+        #expect(try cli.run(["import", "a", Self.dets, "--dataset", "c", "--no-eval"]).status == 0)
+        let trimmed = cli.folder.appendingPathComponent("trimmed.json")
+        let all = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.dets))) as? [Any])
+        try JSONSerialization.data(withJSONObject: all.enumerated().filter { $0.offset % 3 != 0 }.map(\.element))
+            .write(to: trimmed)
+        #expect(try cli.run(["import", "b", trimmed.path, "--dataset", "c", "--no-eval"]).status == 0)
+        let out = try cli.run(["diff", "a", "b", "--errors", "--format", "json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let object = try json(out.stdout)
+        for section in ["errors", "thresholds", "confusion"] {
+            let pair = try #require(object[section] as? [String: Any], "\(section)")
+            // Each side is what the single-run command prints, without the names.
+            for (side, run) in [("a", "a"), ("b", "b")] {
+                let single = try json(
+                    try cli.run([section, run, "--format", "json"] + (section == "errors" ? ["--per-class"] : []))
+                        .stdout)
+                let stored = try #require(pair[side] as? [String: Any])
+                #expect(
+                    NSDictionary(dictionary: stored).isEqual(
+                        to: single.filter { $0.key != "run" && $0.key != "dataset" }), "\(section) \(side)")
+            }
+        }
+        let csv = try cli.run(["diff", "a", "b", "--errors", "--format", "csv"]).stdout
+        #expect(csv.hasPrefix("section,key,measure,a,b,change\n"))
+        #expect(csv.contains("\ntide,missed,count,"))
+        let table = try cli.run(["diff", "a", "b", "--errors"]).stdout
+        #expect(
+            table.contains("TIDE: count and dAP") && table.contains("Best-F1 score thresholds")
+                && table.contains("Confusion"))
+        let refused = try cli.run(["diff", "a", "b", "--errors", "--ci"])
+        #expect(refused.status == 64 && refused.stderr.contains("--errors"))
+    }
 }

@@ -30,6 +30,7 @@ import Testing
         "sql": ["sql", "SELECT name, 1.5 AS x FROM runs"],
         "check": ["check", dets, "--dataset", "c", "--explain"],
         "confusion": ["confusion", "a"],
+        "errors": ["errors", "a", "--per-class"],
         "thresholds": ["thresholds", "a", "--target-precision", "0.8"],
     ]
 

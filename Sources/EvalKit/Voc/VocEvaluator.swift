@@ -116,20 +116,28 @@ public enum VocEvaluator {
         var best: Int?
         var overlapMax = -Double.infinity
         for box in candidates {
-            let gx1 = gt.x[box]
-            let gy1 = gt.y[box]
-            let gx2 = gx1 + gt.width[box]
-            let gy2 = gy1 + gt.height[box]
-            let iw = min(dx2, gx2) - max(dx1, gx1) + 1
-            let ih = min(dy2, gy2) - max(dy1, gy1) + 1
-            guard iw > 0 && ih > 0 else { continue }
-            let union = (dx2 - dx1 + 1) * (dy2 - dy1 + 1) + (gx2 - gx1 + 1) * (gy2 - gy1 + 1) - iw * ih
-            let overlap = iw * ih / union
+            guard let overlap = overlap(dx1, dy1, dx2, dy2, gt, box) else { continue }
             if overlap > overlapMax {
                 overlapMax = overlap
                 best = box
             }
         }
         return (best, overlapMax)
+    }
+
+    /// The devkit's IoU of the detection with corners `(dx1, dy1)`, `(dx2, dy2)` and ground-truth box `box`, with
+    /// inclusive pixel corners (`+ 1`); nil when they do not overlap (the devkit skips such boxes).
+    static func overlap(
+        _ dx1: Double, _ dy1: Double, _ dx2: Double, _ dy2: Double, _ gt: EvalGroundTruth, _ box: Int
+    ) -> Double? {
+        let gx1 = gt.x[box]
+        let gy1 = gt.y[box]
+        let gx2 = gx1 + gt.width[box]
+        let gy2 = gy1 + gt.height[box]
+        let iw = min(dx2, gx2) - max(dx1, gx1) + 1
+        let ih = min(dy2, gy2) - max(dy1, gy1) + 1
+        guard iw > 0 && ih > 0 else { return nil }
+        let union = (dx2 - dx1 + 1) * (dy2 - dy1 + 1) + (gx2 - gx1 + 1) * (gy2 - gy1 + 1) - iw * ih
+        return iw * ih / union
     }
 }
