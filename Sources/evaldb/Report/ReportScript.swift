@@ -311,8 +311,8 @@ enum ReportScript {
 
           // Confusion matrices.
           node("h2", "Confusion matrix", main);
-          node("p", "Rows: ground-truth class; columns: predicted class; the last row and column are background (a false positive on nothing, a box missed). Matched at IoU >= " +
-            data.confusion.iou + " among detections scored >= " + data.confusion.score + "; the shade is the share of the row.", main, "caption");
+          node("p", "Rows: ground-truth class; columns: predicted class; the last row and column are background (a false positive on nothing, a box missed). Matched at IoU > " +
+            data.confusion.iou + " among detections scored > " + data.confusion.score + "; the shade is the share of the row.", main, "caption");
           data.confusion.runs.forEach(function (m, r) {
             if (two) node("h3", runNames[r], main);
             var labels = m.category_ids.map(function (id) { return names[id] === undefined ? "class " + id : names[id]; }).concat(["background"]);
