@@ -43,13 +43,26 @@ public struct Migrations: Sendable {
 
     /// Applies the pending migrations in one `BEGIN IMMEDIATE` transaction, re-reading the version inside it (another
     /// process may have migrated meanwhile). The caller checks `compatibility` first.
+    ///
+    /// Foreign-key enforcement is off while the migrations run, as SQLite's procedure for changing a table requires
+    /// (a table rebuilt under a new definition is dropped and replaced: enforced, the drop would cascade to every
+    /// row referring to it), and `PRAGMA foreign_key_check` must find nothing before the transaction commits.
+    /// Throws a `DatabaseError` (`SQLITE_CONSTRAINT_FOREIGNKEY`) naming the first violation otherwise.
     public func apply(to database: Database) throws {
         guard try version(of: database) < currentVersion else { return }
+        let enforcesForeignKeys = try database.fetchValue("PRAGMA foreign_keys").int == 1
+        if enforcesForeignKeys { try database.execute("PRAGMA foreign_keys = OFF") }
+        defer { if enforcesForeignKeys { try? database.execute("PRAGMA foreign_keys = ON") } }
         try database.transaction {
             let version = try self.version(of: database)
             guard version < currentVersion else { return }
             for step in steps[version...] {
                 try database.execute(step.sql)
+            }
+            if let violation = try database.fetchAll("PRAGMA foreign_key_check").first {
+                throw DatabaseError(
+                    code: 787, message: "a migration left a row of \(violation[0].string ?? "?") without its parent",
+                    sql: "PRAGMA foreign_key_check", path: database.path)
             }
             try database.execute("PRAGMA application_id = \(applicationID)")
             try database.execute("PRAGMA user_version = \(currentVersion)")
