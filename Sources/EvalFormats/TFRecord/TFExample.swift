@@ -134,7 +134,10 @@ public struct TFExample: Sendable, Equatable {
 
     /// Why a record is not a serialized `tf.train.Example`.
     public struct DecodingError: Error, Sendable, Equatable {
+        /// What is malformed, for the message that names the file and the record.
         public var reason: String
+
+        public init(reason: String) { self.reason = reason }
     }
 }
 
