@@ -728,13 +728,17 @@ extension SchemaMigrator {
                 -- dataset and run format.
                 --
                 -- SQLite cannot widen a CHECK constraint in place, so `datasets` and `runs` are rebuilt with 'tfrecord' in their
-                -- format list, every row and id kept. The migration runner turns foreign-key enforcement off for the migration (the
-                -- old tables are dropped while other tables refer to them) and checks the keys before committing; the views name
-                -- the tables, so they read the new ones (legacy_alter_table keeps the rename from re-parsing them meanwhile).
+                -- format list, every row and id kept. The line below makes the runner apply this migration in its own transaction
+                -- with foreign-key enforcement off (the old tables are dropped while other tables refer to them: enforced, the drop
+                -- would cascade) and check the keys before committing. Each old table is renamed aside first: legacy_alter_table
+                -- keeps that rename from rewriting the views and the other tables' REFERENCES, which name the table and so read the
+                -- new one created under its name.
+                -- migration: foreign keys off
 
                 PRAGMA legacy_alter_table = ON;
 
-                CREATE TABLE datasets_new (
+                ALTER TABLE datasets RENAME TO datasets_before_0009;
+                CREATE TABLE datasets (
                     id               INTEGER PRIMARY KEY,
                     name             TEXT NOT NULL UNIQUE,
                     format           TEXT NOT NULL CHECK (format IN ('coco', 'visdrone', 'yolo', 'voc', 'tfrecord')),
@@ -744,12 +748,13 @@ extension SchemaMigrator {
                     created_at       TEXT NOT NULL,
                     evaldb_version   TEXT NOT NULL
                 ) STRICT;
-                INSERT INTO datasets_new (id, name, format, source, sha256, default_protocol, created_at, evaldb_version)
-                SELECT id, name, format, source, sha256, default_protocol, created_at, evaldb_version FROM datasets;
-                DROP TABLE datasets;
-                ALTER TABLE datasets_new RENAME TO datasets;
+                INSERT INTO datasets (id, name, format, source, sha256, default_protocol, created_at, evaldb_version)
+                SELECT id, name, format, source, sha256, default_protocol, created_at, evaldb_version FROM datasets_before_0009;
+                DROP TABLE datasets_before_0009;
 
-                CREATE TABLE runs_new (
+                ALTER TABLE runs RENAME TO runs_before_0009;
+                DROP INDEX runs_by_dataset;
+                CREATE TABLE runs (
                     id              INTEGER PRIMARY KEY,
                     name            TEXT NOT NULL UNIQUE,
                     dataset_id      INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
@@ -762,12 +767,11 @@ extension SchemaMigrator {
                     created_at      TEXT NOT NULL,
                     evaldb_version  TEXT NOT NULL
                 ) STRICT;
-                INSERT INTO runs_new (id, name, dataset_id, format, source, sha256, import_options, detection_count, note,
-                                      created_at, evaldb_version)
+                INSERT INTO runs (id, name, dataset_id, format, source, sha256, import_options, detection_count, note, created_at,
+                                  evaldb_version)
                 SELECT id, name, dataset_id, format, source, sha256, import_options, detection_count, note, created_at,
-                       evaldb_version FROM runs;
-                DROP TABLE runs;
-                ALTER TABLE runs_new RENAME TO runs;
+                       evaldb_version FROM runs_before_0009;
+                DROP TABLE runs_before_0009;
                 CREATE INDEX runs_by_dataset ON runs(dataset_id);
 
                 PRAGMA legacy_alter_table = OFF;
