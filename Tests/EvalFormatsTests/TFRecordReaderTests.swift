@@ -203,6 +203,19 @@ import Testing
         }
     }
 
+    @Test func aDamagedShardInAFolderIsRefusedNotSkipped() throws {
+        try ReaderScratch.with { scratch in
+            let good = TFRecordBuilder.frame([
+                TFRecordBuilder.example(TFRecordBuilder.image(width: 4, height: 4, filename: "a.jpg", sourceID: "1"))
+            ])
+            try scratch.write("shards/data-00000-of-00002", bytes: good)
+            let empty = try scratch.write("shards/data-00001-of-00002", bytes: [])
+            try scratch.write("shards/label_map.pbtxt", "item { id: 1 name: 'a' }")
+            #expect(try TFRecordInput.files(scratch.at("shards")) == [scratch.at("shards/data-00000-of-00002"), empty])
+            #expect(throws: ReadError.empty(path: empty)) { try TFRecordDatasetReader.read(path: scratch.at("shards")) }
+        }
+    }
+
     @Test func pixelsAreRecoveredFromThirtyTwoBitFractions() {
         // 258.15 / 640 as a float is off by 7e-6 pixels; the shortest decimal giving the same float is 258.15.
         let fraction = Float(258.15 / 640)

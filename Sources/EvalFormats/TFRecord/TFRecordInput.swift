@@ -8,8 +8,9 @@
 /// Object Detection API's typed features with messages that name the file and the record.
 public enum TFRecordInput {
     /// The TFRecord files a path names, in sorted order: the file itself; the files of a folder that have TFRecord
-    /// framing (a `label_map.pbtxt` or README beside the shards is left out); or the files a glob pattern
-    /// (`data-?????-of-00010`, `shards/*.tfrecord`) matches.
+    /// framing or a shard's name (`-00003-of-00010`, `.tfrecord`, `.record`, `.tfrecords`, also `.gz`), so that a
+    /// damaged shard is refused rather than skipped, while a `label_map.pbtxt` or README beside the shards is left
+    /// out; or the files a glob pattern (`data-?????-of-00010`, `shards/*.tfrecord`) matches.
     ///
     /// Throws `.notFound` when nothing matches, `.malformed` for a folder without TFRecord files.
     public static func files(_ path: String) throws(ReadError) -> [String] {
@@ -17,9 +18,11 @@ public enum TFRecordInput {
         case .file:
             return [path]
         case .directory:
-            let files = try InputFiles.list(path).map { InputFiles.join(path, $0) }.filter {
-                InputFiles.kind(of: $0) == .file && TFRecordFile.looksLikeTFRecord(path: $0)
-            }
+            let files = try InputFiles.list(path).filter { name in
+                let file = InputFiles.join(path, name)
+                return InputFiles.kind(of: file) == .file
+                    && (hasShardName(name) || TFRecordFile.looksLikeTFRecord(path: file))
+            }.map { InputFiles.join(path, $0) }
             guard !files.isEmpty else {
                 throw .malformed(
                     SourceLocation(file: path), problem: "no TFRecord file in the folder",
@@ -32,6 +35,15 @@ public enum TFRecordInput {
             guard !matches.isEmpty else { throw .notFound(path: path) }
             return matches
         }
+    }
+
+    /// Whether a file name is a TFRecord shard's: `NAME-00003-of-00010` or a TFRecord extension, perhaps with `.gz`.
+    static func hasShardName(_ name: String) -> Bool {
+        var base = Substring(name)
+        if base.lowercased().hasSuffix(".gz") { base = base.dropLast(3) }
+        if base.contains(/-[0-9]+-of-[0-9]+$/) { return true }
+        let lowered = base.lowercased()
+        return [".tfrecord", ".tfrecords", ".record", ".tfrec"].contains { lowered.hasSuffix($0) }
     }
 
     /// Whether `path` holds glob characters (`*`, `?`, `[`).
