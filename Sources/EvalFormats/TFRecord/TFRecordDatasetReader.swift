@@ -33,8 +33,9 @@ public enum TFRecordDatasetReader {
                     fix: "write image/height and image/width into every Example")
             }
             let sourceID = try features.string("image/source_id")
-            let fileName = try features.string("image/filename") ?? sourceID ?? "record-\(imageIndex + 1)"
-            if try features.string("image/filename") == nil { absent["image/filename", default: 0] += 1 }
+            let recordedName = try features.string("image/filename")
+            if recordedName == nil { absent["image/filename", default: 0] += 1 }
+            let fileName = recordedName ?? sourceID ?? "record-\(imageIndex + 1)"
             sourceIDs.append(sourceID)
             images.append(
                 ImageRecord(id: Int64(imageIndex + 1), fileName: fileName, width: size.width, height: size.height))

@@ -70,14 +70,14 @@ public enum TFRecordFile {
             bytes = inflated.bytes
             endsEarly = inflated.failure
         }
-        let where_ = compression == .gzip || compression == .zlib ? " of the decompressed data" : ""
+        let place = compression == .gzip || compression == .zlib ? " of the decompressed data" : ""
         var offset = 0
         var number = 1
         let count = bytes.count
         while offset < count {
             func corrupt(_ reason: String) -> ReadError {
                 .corruptRecord(
-                    path: path, record: number, offset: "byte \(offset)\(where_)",
+                    path: path, record: number, offset: "byte \(offset)\(place)",
                     reason: endsEarly.map { "\(reason) (\($0))" } ?? reason)
             }
             guard count - offset >= 12 else { throw corrupt("the file ends inside the record's header") }
@@ -102,7 +102,7 @@ public enum TFRecordFile {
         }
         if let endsEarly {
             throw .corruptRecord(
-                path: path, record: number, offset: "byte \(offset)\(where_)", reason: "no record: \(endsEarly)")
+                path: path, record: number, offset: "byte \(offset)\(place)", reason: "no record: \(endsEarly)")
         }
     }
 
