@@ -25,8 +25,13 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The system zlib, for GZIP-compressed TFRecord files.
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "EvalKit", swiftSettings: strictSettings),
-        .target(name: "EvalFormats", dependencies: ["EvalKit"], swiftSettings: strictSettings),
+        .target(name: "EvalFormats", dependencies: ["EvalKit", "CZlib"], swiftSettings: strictSettings),
         // The thin SQLite wrapper: connection, statements, values, errors, migrations. Knows nothing of evaldb.
         .target(name: "EvalSQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
         // The store interface and the services (import, evaluation, bootstrap): no SQL.

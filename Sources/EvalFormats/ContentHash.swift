@@ -29,6 +29,20 @@ public enum ContentHash {
         }
     }
 
+    /// The hash of a list of files (the shards a glob or a folder names): for each, its base name, its length and
+    /// its bytes, in the order given. A single file hashes as its bytes, as `ofPath` does.
+    public static func ofFiles(_ paths: [String]) throws(ReadError) -> String {
+        if paths.count == 1 { return try ofPath(paths[0]) }
+        var hasher = SHA256()
+        for path in paths {
+            let bytes = try InputFiles.readBytes(path, allowEmpty: true)
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            hasher.update(name + "\u{0}\(bytes.count)\u{0}")
+            hasher.update(bytes)
+        }
+        return hasher.finalizeHex()
+    }
+
     /// The hash of bytes already in memory (a file read once for parsing and hashing).
     public static func ofBytes(_ bytes: [UInt8]) -> String { SHA256.hex(bytes) }
 

@@ -5,18 +5,23 @@
 public enum FormatDetection {
     /// The ground-truth format at `path`.
     ///
-    /// A `.json` file is COCO. A folder with `annotations/` holding `.txt` files is VisDrone; with `labels/` or
-    /// `data.yaml` it is YOLO; with `Annotations/` or `.xml` files it is VOC. Folder names are compared exactly
+    /// A `.json` file is COCO; another file with TFRecord framing (a first record header whose length CRC matches,
+    /// or a GZIP / ZLIB stream that starts with one) is TFRecord, as is a glob matching only such files. A folder
+    /// with `annotations/` holding `.txt` files is VisDrone; with `labels/` or `data.yaml` it is YOLO; with
+    /// `Annotations/` or `.xml` files it is VOC; holding TFRecord files (shards), TFRecord. Folder names are compared exactly
     /// (`annotations` is VisDrone, `Annotations` is VOC), whatever the file system's case rules.
     /// Throws `.notFound`, or `.unknownFormat` with the reason.
     public static func datasetFormat(at path: String) throws(ReadError) -> DatasetFormat {
         switch InputFiles.kind(of: path) {
         case .missing:
+            if isTFRecordPattern(path) { return .tfrecord }
             throw .notFound(path: path)
         case .file:
             if hasExtension(path, "json") { return .coco }
+            if TFRecordFile.looksLikeTFRecord(path: path) { return .tfrecord }
             throw .unknownFormat(
-                path: path, reason: "a file that is not .json; VisDrone, YOLO and VOC datasets are folders")
+                path: path,
+                reason: "a file that is neither .json nor a TFRecord file; VisDrone, YOLO and VOC datasets are folders")
         case .directory:
             break
         }
@@ -36,14 +41,34 @@ public enum FormatDetection {
         if folders.contains("Annotations") || entries.contains(where: { hasExtension($0, "xml") }) {
             return .voc
         }
+        if holdsTFRecords(path, entries) { return .tfrecord }
         throw .unknownFormat(
             path: path,
-            reason: "no annotations/*.txt (VisDrone), labels/ or data.yaml (YOLO), Annotations/ or *.xml (VOC)")
+            reason:
+                "no annotations/*.txt (VisDrone), labels/ or data.yaml (YOLO), Annotations/ or *.xml (VOC), nor TFRecord files"
+        )
+    }
+
+    /// Whether a missing path is a glob pattern whose matches are all TFRecord files (`data-?????-of-?????`).
+    static func isTFRecordPattern(_ path: String) -> Bool {
+        guard TFRecordInput.isPattern(path) else { return false }
+        let matches = TFRecordInput.expand(path).filter { InputFiles.kind(of: $0) == .file }
+        return !matches.isEmpty && matches.allSatisfy { TFRecordFile.looksLikeTFRecord(path: $0) }
+    }
+
+    /// Whether the folder's files include TFRecord files (shards, perhaps beside a label map).
+    static func holdsTFRecords(_ path: String, _ entries: [String]) -> Bool {
+        entries.contains {
+            let file = InputFiles.join(path, $0)
+            return InputFiles.kind(of: file) == .file && !hasExtension($0, "txt") && !hasExtension($0, "pbtxt")
+                && TFRecordFile.looksLikeTFRecord(path: file)
+        }
     }
 
     /// The detection format at `path`.
     ///
-    /// A `.json` file is COCO. In a folder of `.txt` files (or its `labels/` subfolder, as Ultralytics saves
+    /// A `.json` file is COCO; a TFRecord file, a glob of them or a folder of them (without `.txt` files) is
+    /// TFRecord. In a folder of `.txt` files (or its `labels/` subfolder, as Ultralytics saves
     /// them): names containing `_det_`, or a first column that is not a number, mean VOC per-class files;
     /// 8 comma-separated numbers mean VisDrone; 6 whitespace-separated numbers mean YOLO
     /// (`class cx cy w h conf`) when the class is a whole number and the rest lie in [0, 1], or when the second
@@ -53,16 +78,23 @@ public enum FormatDetection {
     public static func detectionFormat(at path: String) throws(ReadError) -> DetectionFormat {
         switch InputFiles.kind(of: path) {
         case .missing:
+            if isTFRecordPattern(path) { return .tfrecord }
             throw .notFound(path: path)
         case .file:
             if hasExtension(path, "json") { return .coco }
+            if TFRecordFile.looksLikeTFRecord(path: path) { return .tfrecord }
             throw .unknownFormat(
-                path: path, reason: "a file that is not .json; VisDrone, YOLO and VOC results are folders")
+                path: path,
+                reason: "a file that is neither .json nor a TFRecord file; VisDrone, YOLO and VOC results are folders")
         case .directory:
             break
         }
         let folder = try resultsFolder(path)
         let names = try InputFiles.list(folder).filter { hasExtension($0, "txt") }
+        if names.isEmpty {
+            let entries = try InputFiles.list(path)
+            if holdsTFRecords(path, entries) { return .tfrecord }
+        }
         if names.isEmpty {
             throw .unknownFormat(path: path, reason: "no .txt result files and no .json file")
         }

@@ -19,6 +19,9 @@ public enum ReadError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(SourceLocation, problem: String, fix: String)
     /// The format could not be recognised from the path.
     case unknownFormat(path: String, reason: String)
+    /// A TFRecord file's framing is broken at a record (1-based): a length or data CRC32C that does not match, or
+    /// the file ending inside the record. `offset` says where, e.g. `byte 1234`.
+    case corruptRecord(path: String, record: Int, offset: String, reason: String)
 
     public var description: String {
         switch self {
@@ -47,6 +50,9 @@ public enum ReadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(location): \(problem); \(fix)"
         case .unknownFormat(let path, let reason):
             return "\(path): cannot tell the format (\(reason)); pass --format"
+        case .corruptRecord(let path, let record, let offset, let reason):
+            return
+                "\(path): record \(record) (at \(offset)) is corrupt: \(reason); the file is damaged or was not fully written: write or copy it again"
         }
     }
 }

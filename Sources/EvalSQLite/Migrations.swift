@@ -41,18 +41,45 @@ public struct Migrations: Sendable {
         return version > currentVersion ? .newer(version: version) : .compatible(version: version)
     }
 
-    /// Applies the pending migrations in one `BEGIN IMMEDIATE` transaction, re-reading the version inside it (another
+    /// A migration whose SQL holds this line runs with foreign-key enforcement off: SQLite's procedure for changing
+    /// a table that others refer to (rebuild it, drop the old one, rename the new one) needs it, since an enforced
+    /// drop would cascade to every row referring to the table.
+    public static let foreignKeysOffMarker = "-- migration: foreign keys off"
+
+    /// Applies the pending migrations in `BEGIN IMMEDIATE` transactions, re-reading the version inside each (another
     /// process may have migrated meanwhile). The caller checks `compatibility` first.
+    ///
+    /// Consecutive migrations run in one transaction. A migration marked with `foreignKeysOffMarker` runs in a
+    /// transaction of its own (with the marked ones that follow it) with foreign-key enforcement off, and
+    /// `PRAGMA foreign_key_check` must find nothing before it commits; the others keep enforcement, and with it the
+    /// cascades they may rely on. Each transaction records the version it reached, so an interrupted upgrade leaves
+    /// a file at an earlier version, whole. Throws a `DatabaseError` (`SQLITE_CONSTRAINT_FOREIGNKEY`) naming the
+    /// table of the first violation.
     public func apply(to database: Database) throws {
-        guard try version(of: database) < currentVersion else { return }
-        try database.transaction {
+        while true {
             let version = try self.version(of: database)
             guard version < currentVersion else { return }
-            for step in steps[version...] {
-                try database.execute(step.sql)
+            let keysOff = steps[version].sql.contains(Self.foreignKeysOffMarker)
+            var end = version
+            while end < currentVersion && steps[end].sql.contains(Self.foreignKeysOffMarker) == keysOff { end += 1 }
+            let enforced = try database.fetchValue("PRAGMA foreign_keys").int == 1
+            if keysOff && enforced { try database.execute("PRAGMA foreign_keys = OFF") }
+            defer { if keysOff && enforced { try? database.execute("PRAGMA foreign_keys = ON") } }
+            try database.transaction {
+                // Another process may have migrated since the version was read: look again.
+                guard try self.version(of: database) == version else { return }
+                for step in steps[version..<end] {
+                    try database.execute(step.sql)
+                }
+                if keysOff, let violation = try database.fetchAll("PRAGMA foreign_key_check").first {
+                    throw DatabaseError(
+                        code: 787,
+                        message: "a migration left a row of \(violation[0].string ?? "?") without its parent",
+                        sql: "PRAGMA foreign_key_check", path: database.path)
+                }
+                try database.execute("PRAGMA application_id = \(applicationID)")
+                try database.execute("PRAGMA user_version = \(end)")
             }
-            try database.execute("PRAGMA application_id = \(applicationID)")
-            try database.execute("PRAGMA user_version = \(currentVersion)")
         }
     }
 }

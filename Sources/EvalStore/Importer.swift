@@ -240,8 +240,8 @@ public struct Importer {
         if options.categoryOffset != 0 { parts.append("category-offset=\(options.categoryOffset)") }
         if let map = options.categoryMap {
             parts.append(
-                "category-map=" + map.pairs.map { "\(keyText($0.model))>\(keyText($0.dataset))" }.joined(separator: ";")
-            )
+                (options.categoryMapIsLabelMap ? "label-map=" : "category-map=")
+                    + map.pairs.map { "\(keyText($0.model))>\(keyText($0.dataset))" }.joined(separator: ";"))
         }
         if options.estimatesCategoryMap { parts.append("category-map=auto") }
         if options.dropsDuplicates { parts.append("drop-duplicates") }

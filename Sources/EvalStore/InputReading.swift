@@ -17,11 +17,16 @@ public enum InputReading {
         public var names: [String]?
         /// `--scale pixels`: YOLO labels written in pixels instead of fractions.
         public var labelsInPixels: Bool
+        /// `--label-map label_map.pbtxt`: TFRecord category ids and names.
+        public var labelMapPath: String?
 
-        public init(sizesPath: String? = nil, names: [String]? = nil, labelsInPixels: Bool = false) {
+        public init(
+            sizesPath: String? = nil, names: [String]? = nil, labelsInPixels: Bool = false, labelMapPath: String? = nil
+        ) {
             self.sizesPath = sizesPath
             self.names = names
             self.labelsInPixels = labelsInPixels
+            self.labelMapPath = labelMapPath
         }
     }
 
@@ -39,6 +44,9 @@ public enum InputReading {
             dataset = try YoloDatasetReader.read(
                 path: path, sizes: sizes, names: options.names, labelsInPixels: options.labelsInPixels)
         case .voc: dataset = try VocDatasetReader.read(path: path)
+        case .tfrecord:
+            let labelMap = try options.labelMapPath.map { path throws(ReadError) in try LabelMap.read(path: path) }
+            dataset = try TFRecordDatasetReader.read(path: path, labelMap: labelMap)
         }
         return (dataset, format == nil)
     }
@@ -69,6 +77,11 @@ public enum InputReading {
             return (try YoloResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
         case .voc:
             return (try VocResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
+        case .tfrecord:
+            return (
+                try TFRecordResultsReader.read(path: path), try ContentHash.ofFiles(TFRecordInput.files(path)),
+                format == nil
+            )
         }
     }
 

@@ -20,10 +20,12 @@ struct DatasetGroup: ParsableCommand {
 struct DatasetImport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a ground-truth dataset (COCO JSON, VisDrone-DET, YOLO or PASCAL VOC folder).",
+        abstract: "Import a ground-truth dataset (COCO JSON, VisDrone-DET, YOLO or PASCAL VOC folder, TFRecord files).",
         discussion: """
             The format is detected when --format is omitted: a .json file is COCO; a folder with annotations/ \
-            is VisDrone; with labels/ or data.yaml, YOLO; with Annotations/ or .xml files, VOC.
+            is VisDrone; with labels/ or data.yaml, YOLO; with Annotations/ or .xml files, VOC; a file with \
+            TFRecord framing (GZIP-compressed too), a folder of such shards or a glob ('data-?????-of-?????'), \
+            TFRecord (tf.train.Example with the TensorFlow Object Detection API's keys).
             The ground truth is checked first; fatal problems stop the import and leave the database unchanged.
             Importing the same content under the same name again changes nothing.
             """
@@ -33,7 +35,7 @@ struct DatasetImport: ParsableCommand {
     @Argument(help: "The annotation file or folder.") var path: String
     @Option(
         help:
-            "The input format here (elsewhere --format chooses the output): coco, visdrone, yolo or voc; detected when omitted."
+            "The input format here (elsewhere --format chooses the output): coco, visdrone, yolo, voc or tfrecord; detected when omitted."
     )
     var format: DatasetFormat?
     @Option(help: ArgumentHelp("A CSV of image,width,height to use instead of image headers.", valueName: "csv"))
@@ -46,6 +48,10 @@ struct DatasetImport: ParsableCommand {
             "YOLO only: pixels when the labels are written in pixels instead of fractions of the image.",
             valueName: "pixels"))
     var scale: ScaleArgument?
+    @Option(
+        help: ArgumentHelp(
+            "TFRecord only: the label map (label_map.pbtxt) giving the categories' ids and names.", valueName: "pbtxt"))
+    var labelMap: String?
     @Flag(help: "Replace a dataset of the same name that has other content (only while it has no runs).")
     var replace = false
     @Flag(help: "Treat warnings as fatal.") var strict = false
@@ -61,10 +67,14 @@ struct DatasetImport: ParsableCommand {
         if scale != nil, try (format ?? FormatDetection.datasetFormat(at: path)) != .yolo {
             throw ValidationError("--scale pixels applies to YOLO labels only: other formats are read in pixels")
         }
+        if labelMap != nil, try (format ?? FormatDetection.datasetFormat(at: path)) != .tfrecord {
+            throw ValidationError(
+                "--label-map names the categories of TFRecord ground truth; other formats carry their own names")
+        }
         let store = try database.open(.create)
         let options = InputReading.DatasetOptions(
             sizesPath: sizes, names: names.map { $0.split(separator: ",").map { String($0) } },
-            labelsInPixels: scale != nil)
+            labelsInPixels: scale != nil, labelMapPath: labelMap)
         let result: DatasetImportResult
         do {
             result = try Importer(store).importDataset(

@@ -93,6 +93,11 @@ struct CorrectionOptions: ParsableArguments {
             "Map the model's categories to the dataset's: a CSV (model,dataset), JSON or the model's data.yaml / classes.txt; or auto (estimated from the boxes' overlaps).",
             valueName: "file|auto"))
     var categoryMap: String?
+    @Option(
+        help: ArgumentHelp(
+            "A TensorFlow label map (label_map.pbtxt): the model's category ids are its items' ids, mapped to the dataset's categories by name (ground truth: TFRecord category names).",
+            valueName: "pbtxt"))
+    var labelMap: String?
     @Option(help: "Match images by auto, id, file-name, stem, index (position sorted by id) or file-index.")
     var matchImagesBy: ImageMatching = .automatic
     @Option(
@@ -128,6 +133,11 @@ struct CorrectionOptions: ParsableArguments {
             throw ValidationError(
                 "--category-map replaces --category-offset and --match-categories-by: give one of them")
         }
+        if labelMap != nil && (categoryMap != nil || categoryOffset != 0 || matchCategoriesBy != .id) {
+            throw ValidationError(
+                "--label-map maps the categories by name: give it without --category-map, --category-offset and --match-categories-by"
+            )
+        }
     }
 
     /// The corrections, with the category map file read.
@@ -141,6 +151,10 @@ struct CorrectionOptions: ParsableArguments {
             boxLayout: boxFormat?.layout, boxScale: scaleChoice, columns: columns, categoryOffset: categoryOffset,
             categoryMatching: matchCategoriesBy, imageMatching: matchImagesBy, imageIDOffset: imageIDOffset,
             dropsDuplicates: dropDuplicates, boxOffset: boxOffset?.offset)
+        if let labelMap {
+            options.categoryMap = try LabelMap.read(path: labelMap).categoryMap
+            options.categoryMapIsLabelMap = true
+        }
         if let categoryMap {
             if categoryMap == "auto" {
                 options.estimatesCategoryMap = true
@@ -158,7 +172,8 @@ struct Import: ParsableCommand {
         abstract: "Import a run's detections against a stored dataset.",
         discussion: """
             Formats: COCO results JSON, a VisDrone result folder, YOLO predictions with confidences \
-            (class cx cy w h conf), or VOC per-class result files; detected when --format is omitted.
+            (class cx cy w h conf), VOC per-class result files, or TFRecord files with the TensorFlow Object \
+            Detection API's image/detection/* keys; detected when --format is omitted.
             The detections are diagnosed first (coordinate conventions, class ids, image ids, values); fatal \
             problems stop the import and leave the database unchanged, warnings are printed (--strict makes \
             them fatal). Importing the same content under the same name again changes nothing.
@@ -170,7 +185,7 @@ struct Import: ParsableCommand {
     @Option(help: "The dataset the detections were made on.") var dataset: String
     @Option(
         help:
-            "The input format here (elsewhere --format chooses the output): coco, visdrone, yolo or voc; detected when omitted."
+            "The input format here (elsewhere --format chooses the output): coco, visdrone, yolo, voc or tfrecord; detected when omitted."
     )
     var format: DetectionFormat?
     @Option(name: .customLong("param"), help: "A training parameter to record (repeatable).")
@@ -273,7 +288,7 @@ struct Check: ParsableCommand {
                 dataset == nil ? DatasetFormat(rawValue: format) != nil : DetectionFormat(rawValue: format) != nil
             if !valid {
                 throw ValidationError(
-                    "unknown --format '\(format)'; use coco, visdrone, yolo or voc\(explain ? " (or an output format: table, json, jsonl, csv, tsv, markdown)" : "")"
+                    "unknown --format '\(format)'; use coco, visdrone, yolo, voc or tfrecord\(explain ? " (or an output format: table, json, jsonl, csv, tsv, markdown)" : "")"
                 )
             }
         }
@@ -300,7 +315,8 @@ struct Check: ParsableCommand {
             let (read, detected) = try InputReading.readDataset(
                 path: path, format: inputFormat.flatMap(DatasetFormat.init(rawValue:)),
                 options: InputReading.DatasetOptions(
-                    sizesPath: sizes, labelsInPixels: corrections.scale?.scale == .pixels))
+                    sizesPath: sizes, labelsInPixels: corrections.scale?.scale == .pixels,
+                    labelMapPath: corrections.labelMap))
             report = GroundTruthDiagnosis.diagnose(read)
             summary =
                 "\(path): ground truth, format \(read.format.rawValue)\(detected ? " (detected)" : ""), \(read.images.count) images, \(read.boxes.count) boxes"

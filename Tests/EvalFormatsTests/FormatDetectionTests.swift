@@ -46,7 +46,7 @@ import Testing
             let cases: [(String, String)] = [
                 (scratch.at("coco"), "annotations/ holds JSON files: give the COCO JSON file inside it"),
                 (scratch.at("other"), "no annotations/*.txt (VisDrone), labels/ or data.yaml (YOLO)"),
-                (text, "a file that is not .json"),
+                (text, "a file that is neither .json nor a TFRecord file"),
             ]
             for (path, reason) in cases {
                 let error = #expect(throws: ReadError.self) { try FormatDetection.datasetFormat(at: path) }
@@ -108,7 +108,7 @@ import Testing
         try ReaderScratch.with { scratch in
             let file = try scratch.write("dets.txt", "1 2 3 4 5 6\n")
             let error = #expect(throws: ReadError.self) { try FormatDetection.detectionFormat(at: file) }
-            #expect(error?.description.contains("a file that is not .json") == true)
+            #expect(error?.description.contains("a file that is neither .json nor a TFRecord file") == true)
             #expect(throws: ReadError.notFound(path: scratch.at("none"))) {
                 try FormatDetection.detectionFormat(at: scratch.at("none"))
             }

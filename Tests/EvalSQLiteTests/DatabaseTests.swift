@@ -59,7 +59,6 @@ import Testing
     }
 }
 
-
 @Suite struct MigrationsTests {
     static let migrations = Migrations(
         applicationID: 42,
@@ -110,6 +109,58 @@ import Testing
         #expect(throws: DatabaseError.self) { try broken.apply(to: db) }
         #expect(try broken.version(of: db) == 0)
         #expect(try db.fetchValue("SELECT count(*) FROM sqlite_schema") == .integer(0))
+    }
+
+    /// A parent table and a child that cascades from it, then a migration that rebuilds the parent.
+    static let parentAndChild: [(name: String, sql: String)] = [
+        (
+            name: "0001_tables.sql",
+            sql: """
+            CREATE TABLE parent (id INTEGER PRIMARY KEY, kind TEXT CHECK (kind IN ('a'))) STRICT;
+            CREATE TABLE child (parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE) STRICT;
+            INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1), (1);
+            """
+        ),
+        (
+            name: "0002_wider.sql",
+            sql: """
+            \(Migrations.foreignKeysOffMarker)
+            PRAGMA legacy_alter_table = ON;
+            ALTER TABLE parent RENAME TO parent_old;
+            CREATE TABLE parent (id INTEGER PRIMARY KEY, kind TEXT CHECK (kind IN ('a', 'b'))) STRICT;
+            INSERT INTO parent SELECT * FROM parent_old;
+            DROP TABLE parent_old;
+            PRAGMA legacy_alter_table = OFF;
+            """
+        ),
+    ]
+
+    @Test func aMarkedStepRebuildsAParentWithoutCascading() throws {
+        let db = try Database.inMemory()
+        try Migrations(applicationID: 42, steps: Self.parentAndChild).apply(to: db)
+        #expect(try db.fetchValue("PRAGMA user_version") == .integer(2))
+        #expect(try db.fetchValue("SELECT count(*) FROM child") == .integer(2))
+        #expect(try db.fetchValue("PRAGMA foreign_keys") == .integer(1))
+        try db.execute("INSERT INTO parent VALUES (2, 'b')")
+        // The child still refers to the new table, and cascades from it.
+        try db.execute("DELETE FROM parent WHERE id = 1")
+        #expect(try db.fetchValue("SELECT count(*) FROM child") == .integer(0))
+    }
+
+    @Test func aMarkedStepThatOrphansRowsIsRolledBackAfterTheStepsBeforeIt() throws {
+        let db = try Database.inMemory()
+        let orphaning =
+            Self.parentAndChild + [
+                (name: "0003_orphans.sql", sql: "\(Migrations.foreignKeysOffMarker)\nDELETE FROM parent;")
+            ]
+        let error = #expect(throws: DatabaseError.self) {
+            try Migrations(applicationID: 42, steps: [orphaning[0], orphaning[2]]).apply(to: db)
+        }
+        #expect(error?.message == "a migration left a row of child without its parent")
+        // Step 1 ran in its own transaction and stays; step 2 (the marked one) left nothing.
+        #expect(try db.fetchValue("PRAGMA user_version") == .integer(1))
+        #expect(try db.fetchValue("SELECT count(*) FROM parent") == .integer(1))
+        #expect(try db.fetchValue("PRAGMA foreign_keys") == .integer(1))
     }
 }
 

@@ -121,7 +121,7 @@ import EvalStore
             sql += "INSERT INTO baselines (dataset_id, run_id, set_at) VALUES (1, 1, '2026-01-04T00:00:00Z');\n"
         }
         if version >= 7 {
-            // A version-7 evaldb marked the default evaluation when it stored it.
+            // A file written at version 7 or later has its default evaluation marked, as evaldb marks it.
             sql += "UPDATE evaluations SET is_default = 1 WHERE id = 2;\n"
         }
         return sql

@@ -147,6 +147,7 @@ extension BoxEncoding {
         case .xywh: BoxReading(layout: .xywh, scale: .pixels)
         case .xyxy: BoxReading(layout: .xyxy, scale: .pixels)
         case .normalizedCenter: BoxReading(layout: .cxcywh, scale: .normalized)
+        case .normalizedCorners: BoxReading(layout: .yxyx, scale: .normalized)
         }
     }
 }

@@ -37,7 +37,7 @@ public enum DetectionDiagnosis {
     public static func diagnoseExplained(
         _ input: DetectionBatch, against catalog: DatasetCatalog, options: DiagnosisOptions = DiagnosisOptions()
     ) -> DiagnosisExplanation {
-        var findings: [Finding] = []
+        var findings = input.notes
         let imageLookup = ImageLookup(catalog.images)
         let categoryLookup = CategoryLookup(catalog.categories)
         var explicitMap: [CategoryKey: Int64]?
@@ -202,6 +202,7 @@ extension DetectionBatch {
     func removing(_ drop: [Bool]) -> DetectionBatch {
         var kept = DetectionBatch(format: format, boxEncoding: boxEncoding, files: files)
         kept.categoryNames = categoryNames
+        kept.notes = notes
         kept.reserveCapacity(count)
         for row in 0..<count where !drop[row] {
             kept.append(

@@ -78,8 +78,11 @@ public struct DiagnosisOptions: Sendable, Equatable {
     public var categoryOffset: Int64
     /// How categories are matched (`--match-categories-by`).
     public var categoryMatching: CategoryMatching
-    /// An explicit category map (`--category-map FILE`); it takes precedence over matching.
+    /// An explicit category map (`--category-map FILE`, or `--label-map` read as ids to names); it takes precedence
+    /// over matching.
     public var categoryMap: CategoryMap?
+    /// Whether `categoryMap` came from a TensorFlow label map (`--label-map`): recorded as `label-map=...`.
+    public var categoryMapIsLabelMap = false
     /// Apply the map estimated from the boxes' overlaps (`--category-map auto`).
     public var estimatesCategoryMap: Bool
     /// How image references are matched (`--match-images-by`).

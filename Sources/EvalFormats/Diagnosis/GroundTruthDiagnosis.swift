@@ -6,7 +6,7 @@ public enum GroundTruthDiagnosis {
     /// Findings about `dataset`: values that cannot be evaluated (fatal), and quirks that change what the
     /// reference evaluators compute (warnings), such as an annotation id 0 that pycocotools never matches.
     public static func diagnose(_ dataset: GroundTruthDataset) -> DiagnosisReport {
-        var findings: [Finding] = []
+        var findings = dataset.notes
         var nonFinite = FindingCounter()
         var emptyBox = FindingCounter()
         var negativeBox = FindingCounter()

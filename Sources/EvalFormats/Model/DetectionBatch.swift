@@ -22,6 +22,9 @@ public enum BoxEncoding: String, CaseIterable, Sendable {
     case xyxy
     /// `cx, cy, w, h` normalized to [0, 1] by the image size (YOLO).
     case normalizedCenter = "cxcywh-normalized"
+    /// `ymin, xmin, ymax, xmax` normalized to [0, 1] by the image size (TensorFlow Object Detection API, when the
+    /// records do not carry the image size).
+    case normalizedCorners = "yxyx-normalized"
 }
 
 /// Raw detections as read from a run's files, in structure-of-arrays form (one entry per row, in input
@@ -51,6 +54,9 @@ public struct DetectionBatch: Sendable {
     /// Class names the run carries for its numeric category ids (YOLO `data.yaml` / `classes.txt` beside the
     /// predictions, COCO results' `category_name`); empty when none.
     public var categoryNames: [Int64: String] = [:]
+    /// What the reader wants said about the input (padding slots dropped, ...): findings that the diagnosis
+    /// reports with its own.
+    public var notes: [Finding] = []
 
     public init(format: DetectionFormat, boxEncoding: BoxEncoding, files: [String] = []) {
         self.format = format

@@ -109,6 +109,9 @@ public struct GroundTruthDataset: Sendable {
     public var images: [ImageRecord]
     public var boxes: [GroundTruthBox]
     public var ignoredRegions: [IgnoredRegion]
+    /// What the reader wants said about the input (defaults taken for absent keys, ...): `info` findings that the
+    /// diagnosis reports with its own.
+    public var notes: [Finding] = []
 
     public init(
         format: DatasetFormat, categories: [CategoryRecord], images: [ImageRecord],

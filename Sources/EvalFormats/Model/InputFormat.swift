@@ -8,6 +8,8 @@ public enum DatasetFormat: String, CaseIterable, Sendable {
     case yolo
     /// PASCAL VOC folder of XML annotation files.
     case voc
+    /// TFRecord files of `tf.train.Example`s with the TensorFlow Object Detection API's `image/object/*` keys.
+    case tfrecord
 }
 
 /// The detection (model output) layouts evaldb reads.
@@ -20,4 +22,7 @@ public enum DetectionFormat: String, CaseIterable, Sendable {
     case yolo
     /// PASCAL VOC per-class result files `comp4_det_test_<class>.txt`: `<image> <score> x1 y1 x2 y2`.
     case voc
+    /// TFRecord files of `tf.train.Example`s with the Object Detection API's `image/detection/*` keys (normalized
+    /// corners, label-map ids, scores), as its inference tool writes them.
+    case tfrecord
 }

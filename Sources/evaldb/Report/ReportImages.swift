@@ -34,6 +34,10 @@ struct ReportImages {
         case .coco:
             folders = []
             unavailableReason = "COCO annotations do not say where the images are: pass --images DIR to draw them"
+        case .tfrecord:
+            folders = []
+            unavailableReason =
+                "the TFRecord import does not keep image/encoded: pass --images DIR (holding image/filename) to draw them"
         }
         if !folders.isEmpty && !folders.contains(where: { InputFiles.kind(of: $0) == .directory }) {
             unavailableReason =
