@@ -64,8 +64,7 @@ public final class Database {
             try execute("PRAGMA cache_size = -262144")
         }
         if path != ":memory:" {
-            // Read pages through a memory map rather than one read call each (a run's packed copy is
-            // thousands of overflow pages).
+            // Read pages through a memory map rather than one read call each.
             try execute("PRAGMA mmap_size = 1073741824")
         }
     }

@@ -15,8 +15,7 @@ struct EvaluationInputLoader {
     init(_ database: Database) { self.database = database }
 
     /// The dataset's ground truth and the run's detections. On a database file, a second read-only
-    /// connection reads the ground truth and checks the run's packed copy against the table while this one
-    /// reads and unpacks the packed copy; the row-by-row path is the fallback.
+    /// connection reads the ground truth while this one reads the run's rows.
     func inputs(datasetID: Int64, runID: Int64) throws -> EvaluationInputs {
         let path = database.path
         let immutable = database.isImmutable
@@ -27,40 +26,37 @@ struct EvaluationInputLoader {
                 groundTruth: groundTruth, imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, detections: detections,
                 seq: seq)
         }
-        let count = try detectionCount(runID: runID)
-        var imageRowIDs: [Int64] = []
+        var rowIDs: [Int64] = []
         let images = try datasetRows(of: "images", columns: "id", datasetID: datasetID)
-        while try images.step() { imageRowIDs.append(images.int64(at: 0)) }
-        let index = ImageIndex(rowIDs: imageRowIDs)
+        while try images.step() { rowIDs.append(images.int64(at: 0)) }
+        let imageRowIDs = rowIDs
         // This connection is used by one worker only while the other opens its own.
         let side = SideLoad(self)
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             if part == 0 {
                 side.groundTruth = Result {
                     let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
-                    let loaded = try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
-                    let rows = try other.fetchValue(
-                        "SELECT count(*) FROM detections WHERE run_id = ?", [.integer(runID)]
-                    ).int
-                    return (loaded.groundTruth, loaded.imageRowIDs, loaded.boxRowIDs, rows == count)
+                    return try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
                 }
             } else {
-                side.packed = Result { try side.loader.packedColumns(runID: runID, count: count, index: index) }
+                side.detections = Result { try side.loader.detections(runID: runID, imageRowIDs: imageRowIDs) }
             }
         }
-        guard let loadedGroundTruth = side.groundTruth, let loadedPacked = side.packed else {
+        guard let loadedGroundTruth = side.groundTruth, let loadedDetections = side.detections else {
             preconditionFailure("concurrentPerform(iterations: 2) ran both halves")
         }
-        let (groundTruth, gtImageRowIDs, boxRowIDs, rowsMatch) = try loadedGroundTruth.get()
-        let packed = try loadedPacked.get()
-        if rowsMatch, gtImageRowIDs == imageRowIDs, let packed {
+        let (groundTruth, gtImageRowIDs, boxRowIDs) = try loadedGroundTruth.get()
+        let (detections, seq) = try loadedDetections.get()
+        // Both connections read one snapshot each; another import of the dataset between them is the only way
+        // for the image lists to differ, and then the run is read again against the ground truth's.
+        guard gtImageRowIDs == imageRowIDs else {
+            let (detections, seq) = try self.detections(runID: runID, imageRowIDs: gtImageRowIDs)
             return EvaluationInputs(
-                groundTruth: groundTruth, imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, detections: packed,
-                seq: (0..<Int64(count)).map { $0 })
+                groundTruth: groundTruth, imageRowIDs: gtImageRowIDs, boxRowIDs: boxRowIDs, detections: detections,
+                seq: seq)
         }
-        let (detections, seq) = try rowDetections(runID: runID, count: count, index: ImageIndex(rowIDs: gtImageRowIDs))
         return EvaluationInputs(
-            groundTruth: groundTruth, imageRowIDs: gtImageRowIDs, boxRowIDs: boxRowIDs, detections: detections,
+            groundTruth: groundTruth, imageRowIDs: imageRowIDs, boxRowIDs: boxRowIDs, detections: detections,
             seq: seq)
     }
 
@@ -135,11 +131,7 @@ struct EvaluationInputLoader {
     /// `seq[i]` is the stored `seq` of detection `i`.
     func detections(runID: Int64, imageRowIDs: [Int64]) throws -> (detections: EvalDetections, seq: [Int64]) {
         let count = try detectionCount(runID: runID)
-        let index = ImageIndex(rowIDs: imageRowIDs)
-        if let packed = try packedDetections(runID: runID, count: count, index: index) {
-            return (packed, (0..<Int64(count)).map { $0 })
-        }
-        return try rowDetections(runID: runID, count: count, index: index)
+        return try rowDetections(runID: runID, count: count, index: ImageIndex(rowIDs: imageRowIDs))
     }
 
     /// Reads the run row by row.
@@ -186,21 +178,6 @@ struct EvaluationInputLoader {
         return (detections, (0..<Int64(count)).map { $0 })
     }
 
-    /// The packed copy written at import, when it is there and still matches the table.
-    private func packedDetections(runID: Int64, count: Int, index: ImageIndex) throws -> EvalDetections? {
-        let rows = try database.fetchValue("SELECT count(*) FROM detections WHERE run_id = ?", [.integer(runID)]).int
-        guard rows == count else { return nil }
-        return try packedColumns(runID: runID, count: count, index: index)
-    }
-
-    /// The packed copy when it holds `count` detections, without checking the table.
-    fileprivate func packedColumns(runID: Int64, count: Int, index: ImageIndex) throws -> EvalDetections? {
-        let statement = try database.prepare("SELECT count, data FROM run_columns WHERE run_id = ?")
-        try statement.bind([.integer(runID)])
-        guard try statement.step(), statement.int64(at: 0) == Int64(count) else { return nil }
-        return statement.withBlob(at: 1) { RunColumns.unpack($0, count: count, index: index) }
-    }
-
     private func detectionsSortedBySeq(runID: Int64, index: ImageIndex) throws -> (
         detections: EvalDetections, seq: [Int64]
     ) {
@@ -223,8 +200,8 @@ struct EvaluationInputLoader {
 /// Results of the two halves of `EvaluationInputLoader.inputs`, each written by one worker.
 private final class SideLoad: @unchecked Sendable {
     let loader: EvaluationInputLoader
-    var groundTruth: Result<(EvalGroundTruth, [Int64], [Int64], Bool), any Error>?
-    var packed: Result<EvalDetections?, any Error>?
+    var groundTruth: Result<(groundTruth: EvalGroundTruth, imageRowIDs: [Int64], boxRowIDs: [Int64]), any Error>?
+    var detections: Result<(detections: EvalDetections, seq: [Int64]), any Error>?
 
     init(_ loader: EvaluationInputLoader) { self.loader = loader }
 }

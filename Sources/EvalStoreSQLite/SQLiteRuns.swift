@@ -88,15 +88,6 @@ struct SQLiteRuns: RunRepository {
                 statement.bind(double: boxes.height[i], at: base + 9)
             }
         }
-        // The packed copy is in seq order: write it when the rows are exactly seq 0..<count (always, since an
-        // import with unresolved rows is refused).
-        guard detections.row.last.map({ Int($0) == detections.count - 1 }) ?? true else { return runID }
-        let packed = try database.prepare("INSERT INTO run_columns (run_id, count, data) VALUES (?, ?, ?)")
-        try packed.bind([
-            .integer(runID), .integer(Int64(detections.count)),
-            .blob(RunColumns.pack(detections.boxes, imageRowIDs: imageRowIDs)),
-        ])
-        try packed.run()
         return runID
     }
 

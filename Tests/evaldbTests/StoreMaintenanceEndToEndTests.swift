@@ -121,7 +121,7 @@ import Testing
         let deleted = try full.run(["delete", "r1"])
         #expect(deleted.status == 0, "\(deleted.stderr)")
         #expect(deleted.stdout == "Deleted run 'r1' (3 detections).\n")
-        // Every table as if r1 had never been imported: detections, parameters, tags, the packed copy, the
+        // Every table as if r1 had never been imported: detections, parameters, tags, the
         // evaluations with their metrics, curves and matches, and the baseline that named it.
         #expect(try full.snapshot() == (try reference.snapshot()))
         #expect(try full.run(["baseline", "show", "--format", "csv"]).stdout == "dataset,run,set_at\n")
