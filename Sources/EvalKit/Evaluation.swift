@@ -7,7 +7,8 @@ public enum Evaluation {
     ) -> EvaluationResult {
         switch parameters {
         case .coco(let coco):
-            let result = CocoEvaluator.evaluate(groundTruth, detections, parameters: coco)
+            let result = CocoEvaluator.evaluate(
+                groundTruth, detections, parameters: coco, buildsOutcomeArrays: false)
             return EvaluationResult(coco: result, detections)
         case .voc(let voc):
             let result = VocEvaluator.evaluate(groundTruth, detections, parameters: voc)

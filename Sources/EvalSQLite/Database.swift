@@ -61,11 +61,11 @@ public final class Database {
             try execute("PRAGMA journal_mode = WAL")
             try execute("PRAGMA synchronous = NORMAL")
             // Bulk imports write tens of MB in one transaction: keep it in memory instead of spilling.
-            try execute("PRAGMA cache_size = -262144")
+            try execute("PRAGMA cache_size = -32768")
         }
         if path != ":memory:" {
             // Read pages through a memory map rather than one read call each.
-            try execute("PRAGMA mmap_size = 1073741824")
+            try execute("PRAGMA mmap_size = 0")
         }
     }
 

@@ -20,10 +20,12 @@ public enum CocoEvaluator {
     /// most 64 IoU thresholds and at least one max-detections value, all non-negative.
     ///
     /// With `recordsAreaOutcomes`, the result also holds every detection's outcome in every area range
-    /// (`CocoResult.areaOutcomes`), which resampling needs.
+    /// (`CocoResult.areaOutcomes`), which resampling needs. Without `buildsOutcomeArrays`, the `T × n` arrays
+    /// (`matchedGroundTruth`, `matchedIoU`, `isIgnored`) are left empty and only the compact outcomes the store
+    /// keeps are built (`EvaluationResult(coco:)` reads either).
     public static func evaluate(
         _ groundTruth: EvalGroundTruth, _ detections: EvalDetections, parameters: CocoParameters = CocoParameters(),
-        recordsAreaOutcomes: Bool = false
+        recordsAreaOutcomes: Bool = false, buildsOutcomeArrays: Bool = true
     ) -> CocoResult {
         var parameters = parameters
         parameters.maxDetections.sort()
@@ -66,7 +68,16 @@ public enum CocoEvaluator {
             }
             precisionCount = shape.curveCount
         }
-        let outcomes = workspace.detectionOutcomes()
+        let outcomes =
+            buildsOutcomeArrays
+            ? workspace.detectionOutcomes()
+            : (matchedGroundTruth: [], matchedIoU: [], isIgnored: [], isEvaluated: workspace.evaluatedFlags())
+        let compact =
+            buildsOutcomeArrays
+            ? nil
+            : workspace.compactOutcomes(
+                threshold50: parameters.iouThresholds.firstIndex(of: 0.5),
+                threshold75: parameters.iouThresholds.firstIndex(of: 0.75))
 
         let t50 = parameters.iouThresholds.firstIndex(of: 0.5) ?? 0
         let counts = categoryIDs.indices.map { unit in
@@ -81,6 +92,7 @@ public enum CocoEvaluator {
             counts: counts)
         result.stats = result.summaryStats()
         result.areaOutcomes = workspace.areaOutcomes()
+        result.compactOutcomes = compact
         return result
     }
 

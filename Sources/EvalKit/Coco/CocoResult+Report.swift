@@ -53,7 +53,7 @@ extension EvaluationResult {
                 detections: $0.detections, truePositives: $0.truePositives, falsePositives: $0.falsePositives,
                 falseNegatives: $0.falseNegatives)
         }
-        outcomes = Self.cocoOutcomes(result, detectionCount: detections.count)
+        outcomes = result.compactOutcomes ?? Self.cocoOutcomes(result, detectionCount: detections.count)
     }
 
     /// Per-detection masks and the boxes matched at 0.5 and 0.75, straight from the result's arrays.

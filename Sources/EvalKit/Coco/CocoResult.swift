@@ -85,6 +85,9 @@ public struct CocoResult: Sendable {
     public var counts: [CocoCategoryCounts]
     /// Every detection's outcome in every area range, when the evaluation was asked to record them.
     public var areaOutcomes: CocoAreaOutcomes?
+    /// Each detection's outcome as the store keeps it, built instead of the `T × n` arrays when those were not
+    /// asked for (`CocoEvaluator.evaluate(buildsOutcomeArrays: false)`).
+    var compactOutcomes: EvaluationResult.DetectionOutcomes?
 
     /// Number of IoU thresholds (T).
     public var thresholdCount: Int { parameters.iouThresholds.count }

@@ -112,6 +112,9 @@ final class CocoWorkspace: @unchecked Sendable {
             counts: countColumns, areaTruePositive: areaTruePositive, areaCounted: areaCounted, rank: rank)
     }
 
+    /// Whether each detection was evaluated (within its image's budget, of a listed category).
+    func evaluatedFlags() -> [Bool] { Array(UnsafeBufferPointer(start: isEvaluated, count: detectionCount)) }
+
     /// The per-area outcomes the units recorded, if they were asked to.
     func areaOutcomes() -> CocoAreaOutcomes? {
         guard let areaTruePositive, let areaCounted, let rank else { return nil }
@@ -170,8 +173,37 @@ final class CocoWorkspace: @unchecked Sendable {
             }
             matchedCount = total
         }
-        let evaluated = Array(UnsafeBufferPointer(start: isEvaluated, count: detectionCount))
-        return (matchedGroundTruth, matchedIoU, isIgnored, evaluated)
+        return (matchedGroundTruth, matchedIoU, isIgnored, evaluatedFlags())
+    }
+
+    /// Each detection's outcome as the store keeps it (threshold bitmasks, the boxes matched at the thresholds
+    /// `threshold50` and `threshold75`), read straight from what the units recorded: the same values
+    /// `EvaluationResult(coco:)` derives from the `T × n` arrays of `detectionOutcomes()`, without building them
+    /// (at 5M detections and 10 thresholds those arrays take 650 MB).
+    func compactOutcomes(threshold50: Int?, threshold75: Int?) -> EvaluationResult.DetectionOutcomes {
+        var outcomes = EvaluationResult.DetectionOutcomes(count: detectionCount)
+        let allBits: UInt64 = thresholds >= 64 ? ~0 : (1 << UInt64(thresholds)) - 1
+        let thresholds = thresholds
+        for index in 0..<detectionCount {
+            let ignored = isEvaluated[index] ? ignoredBits[index] & allBits : allBits
+            outcomes.ignoredMask[index] = Int64(bitPattern: ignored)
+            let record = Int(recordIndex[index])
+            guard record >= 0 else { continue }
+            let unitRecords = records + Int(recordUnit[index])
+            unitRecords.pointee.groundTruth.withUnsafeBufferPointer { matched in
+                let base = record &* thresholds
+                var truePositive: UInt64 = 0
+                for t in 0..<thresholds where matched[base &+ t] >= 0 { truePositive |= 1 &<< UInt64(t) }
+                outcomes.truePositiveMask[index] = Int64(bitPattern: truePositive & ~ignored)
+                if let t = threshold50 { outcomes.matched50[index] = matched[base &+ t] }
+                if let t = threshold75 { outcomes.matched75[index] = matched[base &+ t] }
+            }
+            unitRecords.pointee.iou.withUnsafeBufferPointer { iou in
+                if let t = threshold50 { outcomes.iou50[index] = iou[record &* thresholds &+ t] }
+                if let t = threshold75 { outcomes.iou75[index] = iou[record &* thresholds &+ t] }
+            }
+        }
+        return outcomes
     }
 
     /// Writes `[t * n ..< (t + 1) * n]` of the three outcome arrays.
