@@ -129,14 +129,17 @@ public struct Importer {
     public func importRun(
         name: String, path: String, datasetName: String, format: DetectionFormat?, options: DiagnosisOptions,
         params: [(key: String, value: String)], tags: [(key: String, value: String)], note: String?,
-        replace: Bool, strict: Bool
+        replace: Bool, strict: Bool, progress: (@Sendable (_ read: Int, _ total: Int) -> Void)? = nil
     ) throws -> RunImportResult {
         try Self.validate(name: name)
         let datasets = store.datasets
         let runs = store.runs
         let dataset = try datasets.require(name: datasetName)
         var clock = PhaseClock()
-        let (batch, sha, detected) = try InputReading.readDetections(path: path, format: format)
+        var batch: DetectionBatch
+        let sha: String
+        let detected: Bool
+        (batch, sha, detected) = try InputReading.readDetections(path: path, format: format, progress: progress)
         clock.lap("read")
         let optionsText = Self.canonical(options)
         if let existing = try runs.find(name: name), existing.sha256 == sha, existing.datasetID == dataset.id,
@@ -159,6 +162,9 @@ public struct Importer {
         let (catalog, imageRowIDs) = try datasets.catalog(of: dataset)
         let diagnosis = DetectionDiagnosis.diagnoseExplained(batch, against: catalog, options: options)
         let (report, detections) = (diagnosis.report, diagnosis.detections)
+        // The raw columns are not needed any more: free them before storing (at 5M detections, 200 MB).
+        let batchFormat = batch.format
+        batch = DetectionBatch(format: batchFormat, boxEncoding: batch.boxEncoding)
         clock.lap("diagnose")
         let blocking = report.blocking(strict: strict)
         if !blocking.isEmpty {
@@ -166,7 +172,7 @@ public struct Importer {
         }
         try beforeStoring?()
         let metadata = RunMetadata(
-            name: name, datasetID: dataset.id, format: batch.format, source: path, sha256: sha,
+            name: name, datasetID: dataset.id, format: batchFormat, source: path, sha256: sha,
             importOptions: optionsText, params: params, tags: tags, note: note,
             categoryMap: diagnosis.appliedCategoryMap.map { (Self.keyText($0.model), $0.categoryID) })
         var result = try store.write {
@@ -175,7 +181,7 @@ public struct Importer {
             // Inside the write lock: another process may have imported this name since it was looked up.
             if let existing = try runs.find(name: name) {
                 if existing.sha256 == sha, existing.datasetID == dataset.id, existing.importOptions == optionsText,
-                    existing.format == batch.format
+                    existing.format == batchFormat
                 {
                     let changes = try Self.applyMetadata(store, to: existing, params: params, tags: tags, note: note)
                     var result = RunImportResult(

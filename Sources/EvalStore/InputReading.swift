@@ -53,12 +53,47 @@ public enum InputReading {
 
     /// Reads detections at `path` and hashes their bytes. Returns the batch, the content hash and whether
     /// the format was detected.
-    public static func readDetections(path: String, format: DetectionFormat?) throws
+    ///
+    /// A COCO results file is mapped and read once by two readers side by side, the parser and the hash, each
+    /// page released once both have passed it: memory holds the parsed columns, not the file. `progress` is
+    /// called with the bytes parsed and the file's size as the parser goes.
+    public static func readDetections(
+        path: String, format: DetectionFormat?, progress: (@Sendable (_ read: Int, _ total: Int) -> Void)? = nil
+    ) throws
         -> (batch: DetectionBatch, sha256: String, detected: Bool)
     {
         let chosen = try format ?? FormatDetection.detectionFormat(at: path)
         switch chosen {
         case .coco:
+            if InputFiles.kind(of: path) == .file, let file = MappedFile(path: path, readers: 2) {
+                let work = ParallelWork()
+                let total = file.bytes.count
+                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                    if part == 0 {
+                        var hasher = SHA256()
+                        let chunk = 1 << 22
+                        var start = 0
+                        while start < total {
+                            let end = min(total, start + chunk)
+                            hasher.update(UnsafeBufferPointer(rebasing: file.bytes[start..<end]))
+                            file.advance(reader: 0, to: end)
+                            start = end
+                        }
+                        work.hash = hasher.finalizeHex()
+                    } else {
+                        work.batch = Result { () throws(ReadError) in
+                            try CocoResultsReader.read(buffer: file.bytes, path: path) { offset in
+                                file.advance(reader: 1, to: offset)
+                                progress?(offset, total)
+                            }
+                        }
+                        file.advance(reader: 1, to: total)
+                        progress?(total, total)
+                    }
+                }
+                guard let batch = work.batch else { throw ReadError.unreadable(path: path, reason: "not parsed") }
+                return (try batch.get(), work.hash, format == nil)
+            }
             // One read serves both parsing and hashing, which run side by side.
             let bytes = try InputFiles.readBytes(path, expected: "a COCO results JSON file")
             let work = ParallelWork()

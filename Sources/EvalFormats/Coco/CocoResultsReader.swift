@@ -19,14 +19,25 @@ public enum CocoResultsReader {
 
     /// Reads a COCO results document already in memory; `path` is used in messages and as the batch's file.
     public static func read(bytes: [UInt8], path: String) throws(ReadError) -> DetectionBatch {
-        try JSONReader.read(bytes, path: path) { (reader) throws(ReadError) -> DetectionBatch in
+        try bytes.withUnsafeBufferPointer { (buffer) throws(ReadError) -> DetectionBatch in
+            try read(buffer: buffer, path: path)
+        }
+    }
+
+    /// Reads a COCO results document the caller keeps in memory (a mapped file), calling `progress` with the
+    /// offset reached every 64k detections: everything before it has been read and will not be read again
+    /// (unless a message needs a location).
+    public static func read(
+        buffer: UnsafeBufferPointer<UInt8>, path: String, progress: (Int) -> Void = { _ in }
+    ) throws(ReadError) -> DetectionBatch {
+        try JSONReader.read(buffer: buffer, path: path) { (reader) throws(ReadError) -> DetectionBatch in
             var batch = DetectionBatch(format: .coco, boxEncoding: .xywh, files: [path])
             // Python's json.dump writes about 90 bytes per detection; reserving avoids most regrowth.
-            batch.reserveCapacity(bytes.count / 96)
+            batch.reserveCapacity(buffer.count / 96)
             let documentStart = reader.currentLocation()
             switch try reader.peekKind() {
             case .array:
-                try readDetections(&reader, into: &batch)
+                try readDetections(&reader, into: &batch, progress: progress)
             case .object:
                 try reader.beginObject("the top level")
                 var hasAnnotations = false
@@ -41,7 +52,7 @@ public enum CocoResultsReader {
                             fix: "merge the two lists into one")
                     }
                     hasAnnotations = true
-                    try readDetections(&reader, into: &batch)
+                    try readDetections(&reader, into: &batch, progress: progress)
                 }
                 guard hasAnnotations else {
                     throw .malformed(
@@ -61,12 +72,13 @@ public enum CocoResultsReader {
 
     /// The hot loop: one list of detection objects into the batch's columns.
     private static func readDetections(
-        _ reader: inout JSONReader, into batch: inout DetectionBatch
+        _ reader: inout JSONReader, into batch: inout DetectionBatch, progress: (Int) -> Void
     ) throws(ReadError) {
         try reader.beginArray("\"annotations\"")
         var ordinal = 0
         while try reader.nextElement() {
             ordinal += 1
+            if ordinal & 0xFFFF == 0 { progress(reader.position) }
             let objectStart = reader.position
             let line = reader.line
             let column = objectStart - reader.lineStart + 1

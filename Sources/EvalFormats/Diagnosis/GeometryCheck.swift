@@ -25,6 +25,9 @@ struct GeometryCheck {
         let snaps = reading.scale != .pixels || reading != batch.boxEncoding.reading || offset != nil
         let isNormalized = reading.scale == .normalized || reading.scale == .normalizedHeightWidth
         let count = batch.count
+        // Pixel boxes read as written: the resolved columns are the batch's own (shared, not copied), which at
+        // 5M detections saves 200 MB while both are held.
+        let sharesColumns = reading.layout == .xywh && reading.scale == .pixels && offset == nil && !snaps
         resolved.row.reserveCapacity(count)
         var nonFiniteBox = FindingCounter()
         var nonFiniteScore = FindingCounter()
@@ -69,7 +72,13 @@ struct GeometryCheck {
                 (x, y, w, h) = (Self.snapped(x), Self.snapped(y), Self.snapped(w), Self.snapped(h))
             }
             resolved.row.append(Int32(row))
-            resolved.boxes.append(image: imageIndex, category: category, score: score, x: x, y: y, width: w, height: h)
+            if sharesColumns {
+                resolved.boxes.image.append(imageIndex)
+                resolved.boxes.category.append(category)
+            } else {
+                resolved.boxes.append(
+                    image: imageIndex, category: category, score: score, x: x, y: y, width: w, height: h)
+            }
 
             // Built only when a finding records an example: most rows never need them.
             var place: SourceLocation { batch.location(ofRow: row) }
@@ -120,6 +129,17 @@ struct GeometryCheck {
                 }
             default:
                 break
+            }
+        }
+        if sharesColumns {
+            if resolved.row.count == count {
+                (resolved.boxes.score, resolved.boxes.x, resolved.boxes.y) = (batch.scores, batch.a, batch.b)
+                (resolved.boxes.width, resolved.boxes.height) = (batch.c, batch.d)
+            } else {
+                let rows = resolved.row.map(Int.init)
+                resolved.boxes.score = rows.map { batch.scores[$0] }
+                (resolved.boxes.x, resolved.boxes.y) = (rows.map { batch.a[$0] }, rows.map { batch.b[$0] })
+                (resolved.boxes.width, resolved.boxes.height) = (rows.map { batch.c[$0] }, rows.map { batch.d[$0] })
             }
         }
         let encodingIsNormalized = isNormalized

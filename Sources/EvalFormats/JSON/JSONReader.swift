@@ -58,13 +58,20 @@ struct JSONReader {
         _ bytes: [UInt8], path: String, _ body: (inout JSONReader) throws(ReadError) -> Result
     ) throws(ReadError) -> Result {
         try bytes.withUnsafeBufferPointer { (buffer) throws(ReadError) -> Result in
-            var reader = JSONReader(buffer: buffer, path: path)
-            reader.skipWhitespace()
-            if reader.position == buffer.count { throw .empty(path: path) }
-            let result = try body(&reader)
-            try reader.expectEnd()
-            return result
+            try read(buffer: buffer, path: path, body)
         }
+    }
+
+    /// `read(_:path:_:)` over bytes the caller keeps alive (a mapped file).
+    static func read<Result>(
+        buffer: UnsafeBufferPointer<UInt8>, path: String, _ body: (inout JSONReader) throws(ReadError) -> Result
+    ) throws(ReadError) -> Result {
+        var reader = JSONReader(buffer: buffer, path: path)
+        reader.skipWhitespace()
+        if reader.position == buffer.count { throw .empty(path: path) }
+        let result = try body(&reader)
+        try reader.expectEnd()
+        return result
     }
 
     // MARK: - Whitespace and position
