@@ -125,11 +125,11 @@ public struct Importer {
 
     /// Imports the detections at `path` as run `name` of dataset `datasetName`.
     /// Throws `StoreError.unknownDataset`, `ReadError`, `ImportRejected`, or `StoreError.runExists` when the
-    /// name is taken by other content and `replace` is false.
+    /// name is taken by other content and `replace` is false. `progress` hears what the import is doing.
     public func importRun(
         name: String, path: String, datasetName: String, format: DetectionFormat?, options: DiagnosisOptions,
         params: [(key: String, value: String)], tags: [(key: String, value: String)], note: String?,
-        replace: Bool, strict: Bool, progress: (@Sendable (_ read: Int, _ total: Int) -> Void)? = nil
+        replace: Bool, strict: Bool, progress: ProgressHandler? = nil
     ) throws -> RunImportResult {
         try Self.validate(name: name)
         let datasets = store.datasets
@@ -139,7 +139,9 @@ public struct Importer {
         var batch: DetectionBatch
         let sha: String
         let detected: Bool
-        (batch, sha, detected) = try InputReading.readDetections(path: path, format: format, progress: progress)
+        (batch, sha, detected) = try InputReading.readDetections(path: path, format: format) { read, total in
+            progress?(.reading(bytes: read, total: total))
+        }
         clock.lap("read")
         let optionsText = Self.canonical(options)
         if let existing = try runs.find(name: name), existing.sha256 == sha, existing.datasetID == dataset.id,
@@ -160,6 +162,7 @@ public struct Importer {
             return result
         }
         let (catalog, imageRowIDs) = try datasets.catalog(of: dataset)
+        progress?(.diagnosing(detections: batch.count))
         let diagnosis = DetectionDiagnosis.diagnoseExplained(batch, against: catalog, options: options)
         let (report, detections) = (diagnosis.report, diagnosis.detections)
         // The raw columns are not needed any more: free them before storing (at 5M detections, 200 MB).
@@ -198,7 +201,7 @@ public struct Importer {
                 try runs.delete(id: existing.id)
                 outcome = .replaced
             }
-            _ = try runs.insert(metadata, detections: detections, imageRowIDs: imageRowIDs)
+            _ = try runs.insert(metadata, detections: detections, imageRowIDs: imageRowIDs, progress: progress)
             guard let stored = try runs.find(name: name) else { throw StoreError.unknownRun(name: name, known: []) }
             // A replaced baseline stays its dataset's baseline (deleting the old run cleared it).
             if wasBaseline && stored.datasetID == dataset.id { try store.baselines.set(stored) }

@@ -81,6 +81,10 @@ public protocol RunRepository {
     func keyValues(runID: Int64, tags: Bool) throws -> [(key: String, value: String)]
     /// Stores a run and its detections; `imageRowIDs[i]` is the store id of catalog image `i`. Returns its id.
     func insert(_ run: RunMetadata, detections: ResolvedDetections, imageRowIDs: [Int64]) throws -> Int64
+    /// `insert(_:detections:imageRowIDs:)`, telling `progress` how many rows are stored as it goes.
+    func insert(
+        _ run: RunMetadata, detections: ResolvedDetections, imageRowIDs: [Int64], progress: ProgressHandler?
+    ) throws -> Int64
     /// Deletes a run with its detections and evaluations.
     func delete(id: Int64) throws
     /// A run's detections per category: category_id, category, detections, images, min_score, max_score.

@@ -43,6 +43,13 @@ struct SQLiteRuns: RunRepository {
     /// Inserts a run and its detections; returns the run's row id. `imageRowIDs[i]` is the `images.id` of
     /// catalog image `i`. Call inside a write transaction.
     func insert(_ run: RunMetadata, detections: ResolvedDetections, imageRowIDs: [Int64]) throws -> Int64 {
+        try insert(run, detections: detections, imageRowIDs: imageRowIDs, progress: nil)
+    }
+
+    /// `insert(_:detections:imageRowIDs:)`, reporting the rows stored every 64k rows.
+    func insert(
+        _ run: RunMetadata, detections: ResolvedDetections, imageRowIDs: [Int64], progress: ProgressHandler?
+    ) throws -> Int64 {
         try database.execute(
             """
             INSERT INTO runs (name, dataset_id, format, source, sha256, import_options, detection_count, note,
@@ -87,6 +94,7 @@ struct SQLiteRuns: RunRepository {
                 statement.bind(double: boxes.width[i], at: base + 8)
                 statement.bind(double: boxes.height[i], at: base + 9)
             }
+            if i & 0xFFFF == 0xFFFF { progress?(.storing(detections: i + 1, total: detections.count)) }
         }
         return runID
     }

@@ -1,4 +1,11 @@
 import ArgumentParser
+import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import EvalFormats
 import EvalStore
 
@@ -24,22 +31,128 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let store = try database.open(.write)
-        var reports: [EvaluationReport] = []
-        for name in runs {
-            let run = try store.runs.require(name: name)
-            let dataset = try store.dataset(of: run)
-            let request = try protocolOptions.request(for: dataset)
-            let outcome = try EvaluationService(store).evaluate(runName: name, request: request, force: force)
-            if timing {
-                Console.err(
-                    outcome.wasReused
-                        ? "\(name): reused the stored evaluation"
-                        : "\(name): "
-                            + outcome.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }
-                            .joined(separator: ", "))
+        // Check every name before any work, as one run at a time did.
+        for name in runs { _ = try store.runs.require(name: name) }
+        let progress = ProgressLine()
+        let slots = EvaluationSlots(count: runs.count)
+        progress.handler?(.evaluating(done: 0, total: runs.count, current: runs.count == 1 ? runs : []))
+        // One run per core: each worker has its own connection (writers take turns on the store's lock); within a
+        // run, loading and the classes are parallel already, so a single run keeps the whole machine.
+        let next = WorkQueue(count: runs.count)
+        if runs.count == 1 {
+            slots.set(0, Result { try evaluate(runs[0], store: store) })
+        } else {
+            DispatchQueue.concurrentPerform(iterations: min(runs.count, max(1, activeCores))) { _ in
+                work(next, slots, progress)
             }
-            reports.append(try EvaluationReport(outcome: outcome, store: store))
+        }
+        progress.finish()
+        var reports: [EvaluationReport] = []
+        for index in runs.indices {
+            let (report, timingLine) = try slots.get(index)
+            if let timingLine { Console.err(timingLine) }
+            reports.append(report)
         }
         EvaluationRendering.print(reports, format: output.format, perClass: perClass)
+    }
+
+    /// One worker: takes runs until none is left, on a connection of its own.
+    private func work(_ next: WorkQueue, _ slots: EvaluationSlots, _ progress: ProgressLine) {
+        let connection = Result { try database.open(.write) }
+        while let index = next.take() {
+            slots.set(index, Result { try evaluate(runs[index], store: connection.get()) })
+            let (done, current) = next.finished(index, names: runs)
+            progress.handler?(.evaluating(done: done, total: runs.count, current: current))
+        }
+    }
+
+    /// Evaluates one run and reads back its report, with the `--timing` line when asked.
+    private func evaluate(_ name: String, store: any Store) throws -> (EvaluationReport, String?) {
+        let run = try store.runs.require(name: name)
+        let dataset = try store.dataset(of: run)
+        let request = try protocolOptions.request(for: dataset)
+        let outcome = try EvaluationService(store).evaluate(runName: name, request: request, force: force)
+        let timingLine =
+            !timing
+            ? nil
+            : outcome.wasReused
+                ? "\(name): reused the stored evaluation"
+                : "\(name): "
+                    + outcome.timings.map { "\($0.phase) \(Int(($0.seconds * 1000).rounded())) ms" }
+                    .joined(separator: ", ")
+        return (try EvaluationReport(outcome: outcome, store: store), timingLine)
+    }
+}
+
+/// The number of cores online.
+private var activeCores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+/// Hands out run indexes to workers in order and tracks which are in progress.
+private final class WorkQueue: @unchecked Sendable {
+    private let lock = PthreadLock()
+    private var nextIndex = 0
+    private var running: Set<Int> = []
+    private var done = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func take() -> Int? {
+        lock.locked {
+            guard nextIndex < count else { return nil }
+            defer { nextIndex += 1 }
+            running.insert(nextIndex)
+            return nextIndex
+        }
+    }
+
+    /// Marks `index` done; returns how many are done and the names still running.
+    func finished(_ index: Int, names: [String]) -> (Int, [String]) {
+        lock.locked {
+            running.remove(index)
+            done += 1
+            return (done, running.sorted().map { names[$0] })
+        }
+    }
+}
+
+/// Each run's report or failure, written by the worker that evaluated it.
+private final class EvaluationSlots: @unchecked Sendable {
+    private let lock = PthreadLock()
+    private var results: [Result<(EvaluationReport, String?), any Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<(EvaluationReport, String?), any Error>) {
+        lock.locked { results[index] = result }
+    }
+
+    func get(_ index: Int) throws -> (EvaluationReport, String?) {
+        guard let result = lock.locked({ results[index] }) else {
+            preconditionFailure("every run index is taken by a worker")
+        }
+        return try result.get()
+    }
+}
+
+/// A mutex around a closure.
+private final class PthreadLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
     }
 }

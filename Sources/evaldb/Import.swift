@@ -205,11 +205,13 @@ struct Import: ParsableCommand {
         let tags = try uniquePairs(self.tags, option: "--tag")
         let store = try database.open(.write)
         let result: RunImportResult
+        let progress = ProgressLine()
         do {
+            defer { progress.finish() }
             result = try Importer(store).importRun(
                 name: runName, path: path, datasetName: dataset, format: format,
                 options: try corrections.diagnosisOptions(),
-                params: params, tags: tags, note: note, replace: replace, strict: strict)
+                params: params, tags: tags, note: note, replace: replace, strict: strict, progress: progress.handler)
         } catch {
             Diagnostics.printRejection(error)
             throw error

@@ -98,6 +98,11 @@ enum Console {
         }
     }
 
+    /// Writes text to standard error as is (no line break: a progress line redraws itself).
+    static func errPartial(_ text: String) {
+        writeAll(text, to: 2)
+    }
+
     /// True when standard error is a terminal (progress is shown only then).
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
 }
