@@ -82,6 +82,8 @@ let package = Package(
             dependencies: ["EvalStore", "EvalStoreSQLite", "EvalSQLite", "EvalFormats", "EvalKit"],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "EvalStorePostgresTests", dependencies: ["EvalStorePostgres"], swiftSettings: strictSettings),
+        .testTarget(
             name: "evaldbTests",
             dependencies: ["evaldb"],
             swiftSettings: strictSettings
