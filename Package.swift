@@ -16,9 +16,15 @@ let package = Package(
         .library(name: "EvalSQLite", targets: ["EvalSQLite"]),
         .library(name: "EvalStore", targets: ["EvalStore"]),
         .library(name: "EvalStoreSQLite", targets: ["EvalStoreSQLite"]),
+        .library(name: "EvalStorePostgres", targets: ["EvalStorePostgres"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The PostgreSQL backend (issue 16): the wire protocol in Swift, no libpq.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -42,10 +48,23 @@ let package = Package(
             dependencies: ["EvalSQLite", "EvalStore", "EvalKit", "EvalFormats"],
             swiftSettings: strictSettings
         ),
+        // The store in PostgreSQL: the same tables and views, COPY for bulk loads, a blocking bridge to postgres-nio.
+        .target(
+            name: "EvalStorePostgres",
+            dependencies: [
+                "EvalStore", "EvalKit", "EvalFormats",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "evaldb",
             dependencies: [
-                "EvalKit", "EvalFormats", "EvalStore", "EvalStoreSQLite", "EvalSQLite",
+                "EvalKit", "EvalFormats", "EvalStore", "EvalStoreSQLite", "EvalSQLite", "EvalStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -62,6 +81,8 @@ let package = Package(
             name: "EvalStoreTests",
             dependencies: ["EvalStore", "EvalStoreSQLite", "EvalSQLite", "EvalFormats", "EvalKit"],
             swiftSettings: strictSettings),
+        .testTarget(
+            name: "EvalStorePostgresTests", dependencies: ["EvalStorePostgres"], swiftSettings: strictSettings),
         .testTarget(
             name: "evaldbTests",
             dependencies: ["evaldb"],

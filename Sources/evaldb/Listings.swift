@@ -231,7 +231,7 @@ struct Schema: ParsableCommand {
             return
         }
         let store: any Store
-        if InputFiles.kind(of: database.path) == .missing {
+        if !database.isPostgres && InputFiles.kind(of: database.path) == .missing {
             Console.out("-- the schema of a new store (there is no store at \(database.path))\n")
             store = try SQLiteStore.inMemory()
         } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvalStore
+import EvalStorePostgres
 import EvalStoreSQLite
 
 #if canImport(Glibc)
@@ -13,7 +14,8 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The evaldb database file (default: $EVALDB_DB, else ./evaldb.sqlite).", valueName: "path"))
+            "The evaldb database file, or a postgres:// URL (default: $EVALDB_DB, else ./evaldb.sqlite).",
+            valueName: "path"))
     var db: String?
 
     /// The resolved database path.
@@ -21,9 +23,13 @@ struct DatabaseOptions: ParsableArguments {
         StoreConnection.resolvePath(db, environment: ProcessEnvironment.variables)
     }
 
+    /// True when the store is a PostgreSQL database (`postgres://` or `postgresql://`).
+    var isPostgres: Bool { PostgresLocation.isURL(path) }
+
     /// Opens the store for `mode`.
     func open(_ mode: StoreAccess) throws -> any Store {
         let environment = ProcessEnvironment.variables
+        if isPostgres { return try PostgresStore.open(url: path, mode: mode, environment: environment) }
         let store = try SQLiteStore.open(
             path: path, mode: mode, busyTimeout: StoreConnection.busyTimeout(environment: environment))
         if store.isImmutable {
