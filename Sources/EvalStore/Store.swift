@@ -53,6 +53,10 @@ public protocol DatasetRepository {
     func find(id: Int64) throws -> StoredDataset?
     /// Every dataset name, sorted.
     func names() throws -> [String]
+    /// Everything stored of a dataset's ground truth, as `insert` takes it: images in store order (the order
+    /// `catalog(of:)` lists them), boxes and ignored regions in stored order. `evaldb push` and `pull` copy datasets
+    /// with it.
+    func groundTruth(of dataset: StoredDataset) throws -> GroundTruthDataset
     /// Stores a dataset with its categories, images, boxes and ignored regions; returns its id.
     func insert(_ dataset: GroundTruthDataset, name: String, source: String, sha256: String, defaultProtocol: String)
         throws -> Int64

@@ -182,6 +182,41 @@ struct PostgresDatasets: DatasetRepository {
         return (catalog, rowIDs)
     }
 
+    func groundTruth(of dataset: StoredDataset) throws -> GroundTruthDataset {
+        try store.readSnapshot {
+            let (catalog, rowIDs) = try catalog(of: dataset)
+            var index: [Int64: Int] = [:]
+            for (position, rowID) in rowIDs.enumerated() { index[rowID] = position }
+            let boxes = try connection.query(
+                """
+                SELECT image_id, category_id, annotation_id, x, y, w, h, area, is_crowd, is_ignored, is_difficult,
+                       truncation, occlusion
+                FROM gt_boxes WHERE dataset_id = $1 ORDER BY id
+                """, [.integer(dataset.id)]
+            ).valueRows.map { row in
+                GroundTruthBox(
+                    annotationID: row[2].int64, imageIndex: index[row[0].int64 ?? 0] ?? 0,
+                    categoryID: row[1].int64 ?? 0, x: row[3].double ?? 0, y: row[4].double ?? 0,
+                    width: row[5].double ?? 0, height: row[6].double ?? 0, area: row[7].double,
+                    isCrowd: row[8].int64 == 1, isIgnored: row[9].int64 == 1, isDifficult: row[10].int64 == 1,
+                    truncation: row[11].int64.map { Int($0) }, occlusion: row[12].int64.map { Int($0) })
+            }
+            let regions = try connection.query(
+                """
+                SELECT r.image_id, r.x, r.y, r.w, r.h FROM ignored_regions r JOIN images i ON i.id = r.image_id
+                WHERE i.dataset_id = $1 ORDER BY r.id
+                """, [.integer(dataset.id)]
+            ).valueRows.map { row in
+                IgnoredRegion(
+                    imageIndex: index[row[0].int64 ?? 0] ?? 0, x: row[1].double ?? 0, y: row[2].double ?? 0,
+                    width: row[3].double ?? 0, height: row[4].double ?? 0)
+            }
+            return GroundTruthDataset(
+                format: dataset.format, categories: catalog.categories, images: catalog.images, boxes: boxes,
+                ignoredRegions: regions)
+        }
+    }
+
     func imageRowIDs(datasetID: Int64, matching condition: String) throws -> Set<Int64> {
         do {
             return Set(
