@@ -26,7 +26,7 @@ struct Evaldb: ParsableCommand {
             Datasets.self,
             Errors.self, Confusion.self, Thresholds.self,
             Runs.self, Show.self, Tag.self, Untag.self, Param.self, Note.self, Rename.self, Delete.self,
-            Schema.self, SQL.self,
+            Schema.self, SQL.self, Push.self, Pull.self,
         ]
     )
 

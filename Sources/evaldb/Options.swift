@@ -28,8 +28,15 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store for `mode`.
     func open(_ mode: StoreAccess) throws -> any Store {
+        try Self.open(path, mode)
+    }
+
+    /// Opens the store at `path` (a file or a postgres:// URL) for `mode`: the other store of `push` and `pull`.
+    static func open(_ path: String, _ mode: StoreAccess) throws -> any Store {
         let environment = ProcessEnvironment.variables
-        if isPostgres { return try PostgresStore.open(url: path, mode: mode, environment: environment) }
+        if PostgresLocation.isURL(path) {
+            return try PostgresStore.open(url: path, mode: mode, environment: environment)
+        }
         let store = try SQLiteStore.open(
             path: path, mode: mode, busyTimeout: StoreConnection.busyTimeout(environment: environment))
         if store.isImmutable {

@@ -1,0 +1,222 @@
+import EvalFormats
+import EvalKit
+
+/// What copying one run to another store did.
+public enum TransferOutcome: String, Sendable {
+    /// The destination had no run of that name: it has it now.
+    case copied
+    /// The destination's run of that name held other content and `replace` was given.
+    case replaced
+    /// The destination holds the same content already: nothing was copied (its params, tags and note may have
+    /// been brought in line, see `TransferResult.metadataChanges`).
+    case unchanged
+}
+
+/// The result of `StoreTransfer.copy(runName:replace:)`.
+public struct TransferResult: Sendable {
+    public var run: String
+    public var dataset: String
+    public var outcome: TransferOutcome
+    /// True when the run's dataset was missing at the destination and was copied with it.
+    public var copiedDataset: Bool
+    /// The params, tags and note given to an unchanged run (`param lr=0.01`, `tag arch=x`, `note`).
+    public var metadataChanges: [String]
+    /// True when the run became its dataset's baseline at the destination (it is the source's baseline and the
+    /// destination had none).
+    public var setBaseline: Bool
+    /// True when the default evaluation was computed at the destination (false: it was stored already).
+    public var evaluated: Bool
+    public var detections: Int
+}
+
+/// Why a run cannot be copied.
+public enum TransferError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The destination has a run of that name with other detections, import options or dataset.
+    case runConflict(run: String, destination: String)
+    /// The destination has a dataset of that name with other ground truth.
+    case datasetConflict(dataset: String, destination: String)
+    /// A detection names an image the destination's copy of the dataset lacks (a store changed outside evaldb).
+    case missingImage(run: String, externalID: Int64, destination: String)
+
+    public var description: String {
+        switch self {
+        case .runConflict(let run, let destination):
+            return
+                "\(destination) already has a run named '\(run)' with other content (detections, import options or dataset); pass --replace to overwrite it there, or rename one of them (evaldb rename)"
+        case .datasetConflict(let dataset, let destination):
+            return
+                "\(destination) already has a dataset named '\(dataset)' with other ground truth; --replace does not replace datasets: rename one of them (evaldb dataset import under another name) or delete it there first (evaldb dataset delete)"
+        case .missingImage(let run, let externalID, let destination):
+            return
+                "run '\(run)': image \(externalID) is not in the dataset at \(destination); its copy there differs, delete it there and copy again"
+        }
+    }
+}
+
+/// Copies runs between two stores of any backend (`evaldb push` and `evaldb pull`), through the `Store` interface
+/// only: the run's dataset when the destination lacks it, its detections (same `seq`, same content hash), import
+/// options, category map, params, tags and note, its baseline role when the destination's dataset has none, and
+/// its default evaluation, computed at the destination.
+///
+/// Evaluations and analyses are not copied row by row: they refer to the store's own row ids, and EvalKit is
+/// deterministic, so the destination computes the default evaluation (the numbers `runs --metrics` reads) and any
+/// other evaluation or analysis the first time it is asked for, with the same values as the source's.
+///
+/// Copying is idempotent: the same content already at the destination is left as it is (only params, tags and
+/// note the source has are brought in line). Other content under the same name is refused unless `replace`.
+public struct StoreTransfer {
+    public let source: any Store
+    public let destination: any Store
+
+    public init(from source: any Store, to destination: any Store) {
+        self.source = source
+        self.destination = destination
+    }
+
+    /// Copies run `runName`. Throws `StoreError.unknownRun` when the source lacks it, `TransferError` for conflicting
+    /// content at the destination. The dataset and the run are each one transaction at the destination; the default
+    /// evaluation follows in its own, as after `evaldb import`.
+    public func copy(runName: String, replace: Bool) throws -> TransferResult {
+        let run = try source.runs.require(name: runName)
+        let sourceDataset = try source.dataset(of: run)
+        let (datasetAtDestination, copiedDataset) = try ensureDataset(sourceDataset)
+        let params = try source.runs.keyValues(runID: run.id, tags: false)
+        let tags = try source.runs.keyValues(runID: run.id, tags: true)
+        var result = TransferResult(
+            run: run.name, dataset: sourceDataset.name, outcome: .unchanged, copiedDataset: copiedDataset,
+            metadataChanges: [], setBaseline: false, evaluated: false, detections: run.detectionCount)
+        if let existing = try destination.runs.find(name: run.name),
+            Self.isSameContent(existing, run, datasetID: datasetAtDestination.id)
+        {
+            result.metadataChanges = try destination.write {
+                guard let current = try destination.runs.find(name: run.name),
+                    Self.isSameContent(current, run, datasetID: datasetAtDestination.id)
+                else { throw TransferError.runConflict(run: run.name, destination: destination.location) }
+                return try Importer.applyMetadata(destination, to: current, params: params, tags: tags, note: run.note)
+            }
+        } else {
+            let detections = try resolvedDetections(of: run, from: sourceDataset, to: datasetAtDestination)
+            let categoryMap = try source.runs.categoryMap(of: run).rows.map {
+                (modelKey: $0[0].text ?? "", categoryID: $0[1].integerValue ?? 0)
+            }
+            let metadata = RunMetadata(
+                name: run.name, datasetID: datasetAtDestination.id, format: run.format, source: run.source,
+                sha256: run.sha256, importOptions: run.importOptions, params: params, tags: tags, note: run.note,
+                categoryMap: categoryMap)
+            result.outcome = try destination.write { () throws -> TransferOutcome in
+                // Inside the write lock: another process may have stored this name since it was looked up.
+                var outcome = TransferOutcome.copied
+                var wasBaseline = false
+                if let existing = try destination.runs.find(name: run.name) {
+                    if Self.isSameContent(existing, run, datasetID: datasetAtDestination.id) { return .unchanged }
+                    guard replace else {
+                        throw TransferError.runConflict(run: run.name, destination: destination.location)
+                    }
+                    wasBaseline = try destination.baselines.baseline(datasetID: existing.datasetID) == existing.name
+                    try destination.runs.delete(id: existing.id)
+                    outcome = .replaced
+                }
+                _ = try destination.runs.insert(
+                    metadata, detections: detections.detections, imageRowIDs: detections.imageRowIDs)
+                if wasBaseline, let stored = try destination.runs.find(name: run.name) {
+                    try destination.baselines.set(stored)
+                }
+                return outcome
+            }
+        }
+        result.setBaseline = try adoptBaseline(run, sourceDataset: sourceDataset, at: datasetAtDestination)
+        let request = try EvaluationService.defaultRequest(for: datasetAtDestination)
+        result.evaluated = !(try EvaluationService(destination).evaluate(runName: run.name, request: request).wasReused)
+        return result
+    }
+
+    /// Whether `stored` (at the destination) holds what `run` (at the source) holds.
+    static func isSameContent(_ stored: StoredRun, _ run: StoredRun, datasetID: Int64) -> Bool {
+        stored.sha256 == run.sha256 && stored.importOptions == run.importOptions && stored.format == run.format
+            && stored.detectionCount == run.detectionCount && stored.datasetID == datasetID
+    }
+
+    /// The destination's dataset of the same name and content, copied there when missing. Throws
+    /// `TransferError.datasetConflict` when it holds other ground truth.
+    private func ensureDataset(_ dataset: StoredDataset) throws -> (StoredDataset, copied: Bool) {
+        if let existing = try destination.datasets.find(name: dataset.name) {
+            guard existing.sha256 == dataset.sha256 else {
+                throw TransferError.datasetConflict(dataset: dataset.name, destination: destination.location)
+            }
+            return (existing, false)
+        }
+        let groundTruth = try source.datasets.groundTruth(of: dataset)
+        let copied = try destination.write { () throws -> Bool in
+            if let existing = try destination.datasets.find(name: dataset.name) {
+                guard existing.sha256 == dataset.sha256 else {
+                    throw TransferError.datasetConflict(dataset: dataset.name, destination: destination.location)
+                }
+                return false
+            }
+            _ = try destination.datasets.insert(
+                groundTruth, name: dataset.name, source: dataset.source, sha256: dataset.sha256,
+                defaultProtocol: dataset.defaultProtocol)
+            return true
+        }
+        return (try destination.datasets.require(name: dataset.name), copied)
+    }
+
+    /// The run's detections as the destination's `RunRepository.insert` takes them: input positions are the
+    /// stored `seq`, images are matched by the dataset's own (external) image id.
+    private func resolvedDetections(of run: StoredRun, from sourceDataset: StoredDataset, to dataset: StoredDataset)
+        throws -> (detections: ResolvedDetections, imageRowIDs: [Int64])
+    {
+        let inputs = try source.evaluationInputs(datasetID: sourceDataset.id, runID: run.id)
+        let (sourceCatalog, sourceRowIDs) = try source.datasets.catalog(of: sourceDataset)
+        var externalIDByRow: [Int64: Int64] = [:]
+        for (index, rowID) in sourceRowIDs.enumerated() { externalIDByRow[rowID] = sourceCatalog.images[index].id }
+        let (catalog, imageRowIDs) = try destination.datasets.catalog(of: dataset)
+        var indexByExternalID: [Int64: Int32] = [:]
+        for (index, image) in catalog.images.enumerated() { indexByExternalID[image.id] = Int32(index) }
+        // Each input image index, as an index of the destination's catalog.
+        var imageIndex: [Int32] = []
+        imageIndex.reserveCapacity(inputs.imageRowIDs.count)
+        for rowID in inputs.imageRowIDs {
+            let externalID = externalIDByRow[rowID] ?? -1
+            guard let index = indexByExternalID[externalID] else {
+                throw TransferError.missingImage(
+                    run: run.name, externalID: externalID, destination: destination.location)
+            }
+            imageIndex.append(index)
+        }
+        var detections = ResolvedDetections()
+        detections.boxes = inputs.detections
+        detections.boxes.image = inputs.detections.image.map { imageIndex[Int($0)] }
+        detections.row = inputs.seq.map { Int32(truncatingIfNeeded: $0) }
+        return (detections, imageRowIDs)
+    }
+
+    /// Makes the copied run its dataset's baseline at the destination when it is the source's baseline and the
+    /// destination's dataset has none. Returns whether it did.
+    private func adoptBaseline(_ run: StoredRun, sourceDataset: StoredDataset, at dataset: StoredDataset) throws
+        -> Bool
+    {
+        guard try source.baselines.baseline(datasetID: sourceDataset.id) == run.name else { return false }
+        return try destination.write {
+            guard try destination.baselines.baseline(datasetID: dataset.id) == nil,
+                let stored = try destination.runs.find(name: run.name)
+            else { return false }
+            try destination.baselines.set(stored)
+            return true
+        }
+    }
+}
+
+extension StoreValue {
+    /// The text of a text value, else nil.
+    var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+
+    /// The integer of an integer value, else nil.
+    var integerValue: Int64? {
+        if case .integer(let value) = self { return value }
+        return nil
+    }
+}
