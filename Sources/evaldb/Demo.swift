@@ -1,5 +1,7 @@
 import ArgumentParser
 import EvalFormats
+import EvalStore
+import EvalStorePostgres
 
 #if canImport(Glibc)
     import Glibc
@@ -29,13 +31,20 @@ struct Demo: ParsableCommand {
     var force = false
     @Option(
         help: ArgumentHelp(
-            "The database file to create (default: DIR/evaldb.sqlite; $EVALDB_DB is not used).", valueName: "path"))
+            "The database file to create (default: DIR/evaldb.sqlite; $EVALDB_DB is not used), or a postgres:// URL "
+                + "of a store without the demo's dataset and runs.", valueName: "path"))
     var db: String?
 
     func run() throws {
         let database = db ?? InputFiles.join(dir, "evaldb.sqlite")
         let (files, summary) = DemoData.generate()
-        try DemoFolder.prepare(dir, for: files.map(\.path), database: database, force: force)
+        if PostgresLocation.isURL(database) {
+            // A team store is never replaced: the demo goes in beside what it holds, under names it must not have.
+            try DemoFolder.prepare(dir, for: files.map(\.path), database: nil, force: force)
+            try DemoFolder.checkNamesFree(in: DatabaseOptions.open(database, .create))
+        } else {
+            try DemoFolder.prepare(dir, for: files.map(\.path), database: database, force: force)
+        }
 
         Console.out("==> generating a VisDrone dataset and two runs in \(dir)\n")
         for file in files { try DemoFolder.write(file.bytes, to: InputFiles.join(dir, file.path)) }
@@ -102,7 +111,7 @@ struct Demo: ParsableCommand {
               evaldb diff baseline candidate --images --class car --limit 5 \(db)
               evaldb diff baseline candidate --fail-if-worse 'AP[bicycle]:0.01' \(db); echo "exit $?"
               evaldb sql "\(query)" \(db)
-              sqlite3 \(shellQuoted(database))
+              \(PostgresLocation.isURL(database) ? "psql" : "sqlite3") \(shellQuoted(database))
 
             Files: \(InputFiles.join(dir, "dataset")) (annotations/, images/), \
             \(InputFiles.join(dir, "runs/baseline")), \(InputFiles.join(dir, "runs/candidate")), \(database), \
@@ -126,6 +135,7 @@ enum DemoError: Error, CustomStringConvertible {
     case databaseExists(String)
     case foreignFile(String)
     case cannotWrite(path: String, reason: String)
+    case namesTaken(store: String, names: [String])
 
     var description: String {
         switch self {
@@ -143,6 +153,11 @@ enum DemoError: Error, CustomStringConvertible {
                 + "or give a new --dir"
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason)"
+        case .namesTaken(let store, let names):
+            return
+                "\(store) already has \(names.joined(separator: ", ")): the demo imports under these names and "
+                + "never replaces anything in a PostgreSQL store; delete them there (evaldb delete, evaldb dataset "
+                + "delete) or give the demo an empty database"
         }
     }
 }
@@ -152,14 +167,17 @@ enum DemoFolder {
     /// Throws unless `dir` is missing or empty, or `force` is given; with `force`, also throws when a folder the
     /// demo fills holds another file that the imports would read, and deletes the old database. Nothing else is
     /// touched.
-    static func prepare(_ dir: String, for files: [String], database: String, force: Bool) throws {
+    /// Without `database` (a PostgreSQL store), only the folder is checked.
+    static func prepare(_ dir: String, for files: [String], database: String?, force: Bool) throws {
         switch InputFiles.kind(of: dir) {
         case .missing: break
         case .file: throw DemoError.notAFolder(dir)
         case .directory:
             guard try entries(dir).isEmpty || force else { throw DemoError.folderNotEmpty(dir) }
         }
-        if InputFiles.kind(of: database) != .missing && !force { throw DemoError.databaseExists(database) }
+        if let database, InputFiles.kind(of: database) != .missing && !force {
+            throw DemoError.databaseExists(database)
+        }
         guard force else { return }
         let written = Set(files)
         for folder in ["dataset/annotations", "dataset/images", "runs/baseline", "runs/candidate"] {
@@ -169,11 +187,22 @@ enum DemoFolder {
                 throw DemoError.foreignFile(InputFiles.join(path, name))
             }
         }
+        guard let database else { return }
         for suffix in ["", "-wal", "-shm", "-journal"] where InputFiles.kind(of: database + suffix) == .file {
             guard unlink(database + suffix) == 0 else {
                 throw DemoError.cannotWrite(path: database + suffix, reason: String(cString: strerror(errno)))
             }
         }
+    }
+
+    /// Throws `DemoError.namesTaken` when `store` has the demo's dataset or runs.
+    static func checkNamesFree(in store: any Store) throws {
+        var taken: [String] = []
+        if try store.datasets.find(name: DemoData.datasetName) != nil {
+            taken.append("dataset '\(DemoData.datasetName)'")
+        }
+        for run in DemoData.runNames where try store.runs.find(name: run) != nil { taken.append("run '\(run)'") }
+        if !taken.isEmpty { throw DemoError.namesTaken(store: store.location, names: taken) }
     }
 
     /// Writes `bytes` to `path`, creating the folders above it.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvalFormats
 import EvalStore
+import EvalStorePostgres
 import EvalStoreSQLite
 
 /// `evaldb datasets`.
@@ -225,7 +226,8 @@ struct Schema: ParsableCommand {
 
     func run() throws {
         if history {
-            for migration in SchemaMigrator.migrations {
+            // The migrations of the backend --db names; PostgreSQL's are its own dialect's (Schema/postgres/).
+            for migration in database.isPostgres ? PostgresSchema.migrations : SchemaMigrator.migrations {
                 Console.out("-- \(migration.name)\n\(migration.sql)\n")
             }
             return
