@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SHA-256 of the inputs in BoringSSL's assembly (already built for the PostgreSQL backend's TLS).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +39,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "EvalKit", swiftSettings: strictSettings),
-        .target(name: "EvalFormats", dependencies: ["EvalKit", "CZlib"], swiftSettings: strictSettings),
+        .target(
+            name: "EvalFormats",
+            dependencies: ["EvalKit", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         // The thin SQLite wrapper: connection, statements, values, errors, migrations. Knows nothing of evaldb.
         .target(name: "EvalSQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
         // The store interface and the services (import, evaluation, bootstrap): no SQL.

@@ -82,7 +82,9 @@ struct SQLiteRuns: RunRepository {
             columns: ["run_id", "seq", "image_id", "category_id", "score", "x", "y", "w", "h"],
             total: detections.count)
         let boxes = detections.boxes
-        for i in 0..<detections.count {
+        let order = Self.clusteredOrder(detections, imageRowIDs: imageRowIDs)
+        for position in 0..<detections.count {
+            let i = order.map { Int($0[position]) } ?? position
             try insert.row { statement, base in
                 statement.bind(int64: runID, at: base + 1)
                 statement.bind(int64: Int64(detections.row[i]), at: base + 2)
@@ -94,9 +96,42 @@ struct SQLiteRuns: RunRepository {
                 statement.bind(double: boxes.width[i], at: base + 8)
                 statement.bind(double: boxes.height[i], at: base + 9)
             }
-            if i & 0xFFFF == 0xFFFF { progress?(.storing(detections: i + 1, total: detections.count)) }
+            if position & 0xFFFF == 0xFFFF { progress?(.storing(detections: position + 1, total: detections.count)) }
         }
         return runID
+    }
+
+    /// The order of `detections` by the table's clustered key (image row id, then `seq`), or nil when they come in
+    /// that order already. Rows stored in key order append to the B-tree's last page, instead of splitting pages
+    /// all over it (at 5M detections grouped by image in another order than the dataset's, a slower import and a
+    /// store a third larger). A counting sort by image, stable, so `seq` stays increasing within an image.
+    static func clusteredOrder(_ detections: ResolvedDetections, imageRowIDs: [Int64]) -> [Int32]? {
+        let image = detections.boxes.image
+        // The rank of each catalog image by row id (the catalog lists them by row id: the identity).
+        var rank = [Int32](repeating: 0, count: imageRowIDs.count)
+        let byRowID = imageRowIDs.indices.sorted { imageRowIDs[$0] < imageRowIDs[$1] }
+        for (position, index) in byRowID.enumerated() { rank[index] = Int32(position) }
+        var isOrdered = true
+        var last: Int32 = -1
+        for i in 0..<detections.count {
+            let current = rank[Int(image[i])]
+            if current < last {
+                isOrdered = false
+                break
+            }
+            last = current
+        }
+        if isOrdered { return nil }
+        var start = [Int](repeating: 0, count: imageRowIDs.count + 1)
+        for i in 0..<detections.count { start[Int(rank[Int(image[i])]) + 1] += 1 }
+        for r in 0..<imageRowIDs.count { start[r + 1] += start[r] }
+        var order = [Int32](repeating: 0, count: detections.count)
+        for i in 0..<detections.count {
+            let r = Int(rank[Int(image[i])])
+            order[start[r]] = Int32(i)
+            start[r] += 1
+        }
+        return order
     }
 
     /// Deletes a run and its detections. Call inside a write transaction.

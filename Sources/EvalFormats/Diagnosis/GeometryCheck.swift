@@ -14,7 +14,7 @@ struct GeometryCheck {
     ]
 
     init(
-        batch: DetectionBatch, catalog: DatasetCatalog, imageOf: [Int32], categoryOf: [Int64?],
+        batch: DetectionBatch, catalog: DatasetCatalog, imageOf: [Int32], categoryOf: [Int64],
         reading: BoxReading, offset: BoxOffset?
     ) {
         let layout = reading.layout
@@ -28,7 +28,6 @@ struct GeometryCheck {
         // Pixel boxes read as written: the resolved columns are the batch's own (shared, not copied), which at
         // 5M detections saves 200 MB while both are held.
         let sharesColumns = reading.layout == .xywh && reading.scale == .pixels && offset == nil && !snaps
-        resolved.row.reserveCapacity(count)
         var nonFiniteBox = FindingCounter()
         var nonFiniteScore = FindingCounter()
         var emptyBox = FindingCounter()
@@ -53,7 +52,8 @@ struct GeometryCheck {
 
         for row in 0..<count {
             let imageIndex = imageOf[row]
-            guard imageIndex >= 0, let category = categoryOf[row] else { continue }
+            let category = categoryOf[row]
+            guard imageIndex >= 0, category != CategoryResolver.unresolved else { continue }
             let width = widths[Int(imageIndex)]
             let height = heights[Int(imageIndex)]
             let a = batch.a[row]
@@ -72,10 +72,7 @@ struct GeometryCheck {
                 (x, y, w, h) = (Self.snapped(x), Self.snapped(y), Self.snapped(w), Self.snapped(h))
             }
             resolved.row.append(Int32(row))
-            if sharesColumns {
-                resolved.boxes.image.append(imageIndex)
-                resolved.boxes.category.append(category)
-            } else {
+            if !sharesColumns {
                 resolved.boxes.append(
                     image: imageIndex, category: category, score: score, x: x, y: y, width: w, height: h)
             }
@@ -133,10 +130,15 @@ struct GeometryCheck {
         }
         if sharesColumns {
             if resolved.row.count == count {
+                // Every row resolved: the references' columns too are shared.
+                (resolved.boxes.image, resolved.boxes.category) = (imageOf, categoryOf)
                 (resolved.boxes.score, resolved.boxes.x, resolved.boxes.y) = (batch.scores, batch.a, batch.b)
                 (resolved.boxes.width, resolved.boxes.height) = (batch.c, batch.d)
             } else {
                 let rows = resolved.row.map(Int.init)
+                (resolved.boxes.image, resolved.boxes.category) = (
+                    rows.map { imageOf[$0] }, rows.map { categoryOf[$0] }
+                )
                 resolved.boxes.score = rows.map { batch.scores[$0] }
                 (resolved.boxes.x, resolved.boxes.y) = (rows.map { batch.a[$0] }, rows.map { batch.b[$0] })
                 (resolved.boxes.width, resolved.boxes.height) = (rows.map { batch.c[$0] }, rows.map { batch.d[$0] })
@@ -271,39 +273,12 @@ struct DuplicateScan {
     private var counter = FindingCounter()
 
     init(_ batch: DetectionBatch) {
-        // Small integer codes for the references (rows of one image usually come together).
-        var imageCodes: [ImageKey: Int64] = [:]
-        var categoryCodes: [CategoryKey: Int64] = [:]
-        var image = [Int64](repeating: 0, count: batch.count)
-        var category = [Int64](repeating: 0, count: batch.count)
-        var lastImage: ImageKey?
-        var lastImageCode: Int64 = 0
-        for row in 0..<batch.count {
-            let key = batch.imageKeys[row]
-            if key != lastImage {
-                lastImage = key
-                if let code = imageCodes[key] {
-                    lastImageCode = code
-                } else {
-                    lastImageCode = Int64(imageCodes.count)
-                    imageCodes[key] = lastImageCode
-                }
-            }
-            image[row] = lastImageCode
-            let categoryKey = batch.categoryKeys[row]
-            if case .id(let id) = categoryKey {
-                category[row] = id
-            } else if let code = categoryCodes[categoryKey] {
-                category[row] = code
-            } else {
-                // Names get codes no numeric id uses.
-                let code = Int64.min + Int64(categoryCodes.count)
-                categoryCodes[categoryKey] = code
-                category[row] = code
-            }
-        }
+        // The columns' codes stand for the references: equal exactly when the references are.
+        let images = batch.imageKeys
+        let categories = batch.categoryKeys
+        // At most 3/4 full: at 5M rows, 32 MB of slots.
         var size = 16
-        while size < batch.count * 2 { size <<= 1 }
+        while 3 * size < batch.count * 4 { size <<= 1 }
         var slots = [Int32](repeating: -1, count: size)
         let mask = size - 1
         var isDuplicate = [Bool](repeating: false, count: batch.count)
@@ -313,8 +288,8 @@ struct DuplicateScan {
             hash ^= hash >> 31
         }
         for row in 0..<batch.count {
-            var hash = UInt64(bitPattern: image[row]) &* 0x9E37_79B9_7F4A_7C15
-            mix(&hash, UInt64(bitPattern: category[row]))
+            var hash = images.code(at: row).hashBits &* 0x9E37_79B9_7F4A_7C15
+            mix(&hash, categories.code(at: row).hashBits)
             mix(&hash, batch.a[row].bitPattern)
             mix(&hash, batch.b[row].bitPattern)
             mix(&hash, batch.c[row].bitPattern)
@@ -327,7 +302,8 @@ struct DuplicateScan {
                     slots[slot] = Int32(row)
                     break
                 }
-                if image[other] == image[row] && category[other] == category[row]
+                if images.code(at: other) == images.code(at: row)
+                    && categories.code(at: other) == categories.code(at: row)
                     && batch.a[other].bitPattern == batch.a[row].bitPattern
                     && batch.b[other].bitPattern == batch.b[row].bitPattern
                     && batch.c[other].bitPattern == batch.c[row].bitPattern

@@ -11,18 +11,21 @@ struct ImageResolver {
         var unmatched = FindingCounter()
         var unmatchedKeys = Set<ImageKey>()
         var matchedKeys = Set<ImageKey>()
-        var lastKey: ImageKey?
+        var lastCode: ReferenceCode?
         var lastIndex: Int32 = -1
+        let keys = batch.imageKeys
         for row in 0..<batch.count {
-            let key = batch.imageKeys[row]
             // Rows of one image usually come together: reuse the previous look-up.
-            if key != lastKey {
-                lastKey = key
+            let code = keys.code(at: row)
+            if code != lastCode {
+                lastCode = code
+                let key = keys[row]
                 lastIndex = lookup.resolve(key, matching, offset: offset) ?? -1
+                if lastIndex >= 0 { matchedKeys.insert(key) }
             }
             resolved[row] = lastIndex
-            if lastIndex >= 0 { matchedKeys.insert(key) }
             if lastIndex < 0 {
+                let key = keys[row]
                 if unmatchedKeys.insert(key).inserted || unmatched.examples.count < 3 {
                     unmatched.record("\(batch.location(ofRow: row)): \(describe(key))")
                 } else {
@@ -64,8 +67,11 @@ struct ImageResolver {
 
 /// Resolves category references to dataset category ids and explains the ones that do not resolve.
 struct CategoryResolver {
-    /// Dataset category id per input row; nil where unresolved.
-    var resolved: [Int64?]
+    /// Dataset category id per input row; `unresolved` where unresolved (an Int64 a row, not an optional's 16
+    /// bytes: the column becomes the stored detections' when every row resolves).
+    var resolved: [Int64]
+    /// The value of `resolved` for a row that matches no category (no dataset uses it as an id).
+    static let unresolved = Int64.min
     var findings: [Finding] = []
 
     /// The dataset id an explicit map gives `key` (directly, or through the class name the run carries for it).
@@ -79,19 +85,22 @@ struct CategoryResolver {
         catalog: DatasetCatalog, batch: DetectionBatch, lookup: CategoryLookup, options: DiagnosisOptions,
         explicitMap: [CategoryKey: Int64]?, estimatedMap: [CategoryKey: Int64]?
     ) {
-        var resolved = [Int64?](repeating: nil, count: batch.count)
+        var resolved = [Int64](repeating: Self.unresolved, count: batch.count)
         var unknown = FindingCounter()
         var unknownCounts: [CategoryKey: Int] = [:]
         var caseMismatch = FindingCounter()
         var numericIDs = Set<Int64>()
-        var cache: [CategoryKey: (id: Int64, caseFolded: Bool)?] = [:]
+        // Keyed by the column's code of each reference: cheaper to hash than the reference.
+        var cache: [ReferenceCode: (id: Int64, caseFolded: Bool)?] = [:]
+        let keys = batch.categoryKeys
         for row in 0..<batch.count {
-            let key = batch.categoryKeys[row]
-            if case .id(let raw) = key { numericIDs.insert(raw) }
+            let key = keys[row]
+            let code = keys.code(at: row)
             let found: (id: Int64, caseFolded: Bool)?
-            if let cached = cache[key] {
+            if let cached = cache[code] {
                 found = cached
             } else {
+                if case .id(let raw) = key { numericIDs.insert(raw) }
                 if let estimatedMap {
                     found = estimatedMap[key].map { ($0, false) }
                 } else if let explicitMap {
@@ -100,9 +109,9 @@ struct CategoryResolver {
                     found = lookup.resolve(
                         key, options.categoryMatching, offset: options.categoryOffset, runNames: batch.categoryNames)
                 }
-                cache[key] = found
+                cache[code] = found
             }
-            resolved[row] = found?.id
+            resolved[row] = found?.id ?? Self.unresolved
             if let found, found.caseFolded { caseMismatch.record("\(batch.location(ofRow: row)): \(describe(key))") }
             if found == nil {
                 unknown.record("\(batch.location(ofRow: row)): \(describe(key))")

@@ -37,8 +37,9 @@ public struct DetectionBatch: Sendable {
     /// The files read, in order; `fileIndex` points here.
     public var files: [String]
 
-    public var imageKeys: [ImageKey] = []
-    public var categoryKeys: [CategoryKey] = []
+    /// Compact columns: at 5M detections a batch is held whole while it is diagnosed.
+    public var imageKeys = ReferenceColumn<ImageKey>()
+    public var categoryKeys = ReferenceColumn<CategoryKey>()
     public var scores: [Double] = []
     /// The four box numbers as written in the file, read according to `boxEncoding`.
     public var a: [Double] = []
@@ -46,9 +47,9 @@ public struct DetectionBatch: Sendable {
     public var c: [Double] = []
     public var d: [Double] = []
     /// Index into `files` of each row.
-    public var fileIndex: [Int32] = []
+    public var fileIndex = SteppedColumn()
     /// 1-based line of each row in its file (for JSON: the line where the object starts).
-    public var lines: [Int32] = []
+    public var lines = SteppedColumn()
     /// 1-based column where each row starts (JSON, often one long line); 0 when not recorded.
     public var columns: [Int32] = []
     /// Class names the run carries for its numeric category ids (YOLO `data.yaml` / `classes.txt` beside the
@@ -76,8 +77,6 @@ public struct DetectionBatch: Sendable {
         b.reserveCapacity(n)
         c.reserveCapacity(n)
         d.reserveCapacity(n)
-        fileIndex.reserveCapacity(n)
-        lines.reserveCapacity(n)
         columns.reserveCapacity(n)
     }
 
