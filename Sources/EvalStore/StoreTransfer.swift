@@ -184,10 +184,16 @@ public struct StoreTransfer {
             }
             imageIndex.append(index)
         }
+        // In `seq` order: the stored positions are the input positions, which `RowNumbers` takes increasing.
+        let order = inputs.seq.indices.sorted { inputs.seq[$0] < inputs.seq[$1] }
+        let source = inputs.detections
         var detections = ResolvedDetections()
-        detections.boxes = inputs.detections
-        detections.boxes.image = inputs.detections.image.map { imageIndex[Int($0)] }
-        detections.row = inputs.seq.map { Int32(truncatingIfNeeded: $0) }
+        for i in order {
+            detections.boxes.append(
+                image: imageIndex[Int(source.image[i])], category: source.category[i], score: source.score[i],
+                x: source.x[i], y: source.y[i], width: source.width[i], height: source.height[i])
+            detections.row.append(Int32(truncatingIfNeeded: inputs.seq[i]))
+        }
         return (detections, imageRowIDs)
     }
 
