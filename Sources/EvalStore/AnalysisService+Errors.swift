@@ -14,7 +14,7 @@ extension AnalysisService {
             protocolName: { try Self.protocolName(evaluationProtocol, dataset: $0) }, parameters: parameters,
             force: force
         ) { _, dataset, categories, inputs in
-            let protocolParameters = try Self.defaultParameters(
+            let protocolParameters = try Self.parameters(
                 evaluationProtocol, dataset: dataset, categories: categories)
             let breakdown = ErrorAnalysis.analyze(
                 inputs.groundTruth, inputs.detections, parameters: protocolParameters, foregroundIoU: foregroundIoU,

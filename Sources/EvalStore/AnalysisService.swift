@@ -62,29 +62,18 @@ public struct AnalysisService {
         return try EvaluationService.defaultRequest(for: dataset).evaluationProtocol.rawValue
     }
 
-    /// The protocol's default parameters at the single threshold `iouThreshold`.
+    /// The protocol's default parameters (`evaluationProtocol`, else the dataset's), at the single threshold
+    /// `iouThreshold` when one is given.
     static func parameters(
         _ evaluationProtocol: EvaluationProtocol?, dataset: StoredDataset, categories: [CategoryRecord],
-        iouThreshold: Double
+        iouThreshold: Double? = nil
     ) throws -> ProtocolParameters {
         var request = try EvaluationService.defaultRequest(for: dataset)
         if let evaluationProtocol { request.evaluationProtocol = evaluationProtocol }
         if request.evaluationProtocol == .visdrone && dataset.format != .visdrone {
             throw EvaluationError.protocolNeedsVisDrone(dataset: dataset.name, format: dataset.format.rawValue)
         }
-        request.iouThresholds = [iouThreshold]
-        return try EvaluationParameters(request: request, categories: categories).protocolParameters
-    }
-
-    /// The run's default protocol parameters (all thresholds), for analyses that evaluate at a given IoU.
-    static func defaultParameters(
-        _ evaluationProtocol: EvaluationProtocol?, dataset: StoredDataset, categories: [CategoryRecord]
-    ) throws -> ProtocolParameters {
-        var request = try EvaluationService.defaultRequest(for: dataset)
-        if let evaluationProtocol { request.evaluationProtocol = evaluationProtocol }
-        if request.evaluationProtocol == .visdrone && dataset.format != .visdrone {
-            throw EvaluationError.protocolNeedsVisDrone(dataset: dataset.name, format: dataset.format.rawValue)
-        }
+        if let iouThreshold { request.iouThresholds = [iouThreshold] }
         return try EvaluationParameters(request: request, categories: categories).protocolParameters
     }
 
