@@ -68,7 +68,9 @@ public enum InputReading {
             if InputFiles.kind(of: path) == .file, let file = MappedFile(path: path, readers: 2) {
                 let work = ParallelWork()
                 let total = file.bytes.count
-                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                // The hash waits when it runs ahead of the parser: the two must run side by side.
+                let ranSideBySide = SideBySide.run({ read(part: 0) }, { read(part: 1) })
+                func read(part: Int) {
                     if part == 0 {
                         var hasher = SHA256()
                         let chunk = 1 << 22
@@ -91,8 +93,11 @@ public enum InputReading {
                         progress?(total, total)
                     }
                 }
-                guard let batch = work.batch else { throw ReadError.unreadable(path: path, reason: "not parsed") }
-                return (try batch.get(), work.hash, format == nil)
+                if ranSideBySide {
+                    guard let batch = work.batch else { throw ReadError.unreadable(path: path, reason: "not parsed") }
+                    return (try batch.get(), work.hash, format == nil)
+                }
+                // No thread could be started: read the file into memory instead.
             }
             // One read serves both parsing and hashing, which run side by side.
             let bytes = try InputFiles.readBytes(path, expected: "a COCO results JSON file")
