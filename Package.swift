@@ -38,10 +38,12 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // glibc's malloc_trim, to return freed memory between the phases of a large import.
+        .systemLibrary(name: "CMemory"),
         .target(name: "EvalKit", swiftSettings: strictSettings),
         .target(
             name: "EvalFormats",
-            dependencies: ["EvalKit", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["EvalKit", "CZlib", "CMemory", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         // The thin SQLite wrapper: connection, statements, values, errors, migrations. Knows nothing of evaldb.

@@ -158,6 +158,18 @@ public final class Database {
     /// Runs `body` inside `BEGIN IMMEDIATE ... COMMIT`; rolls back and rethrows when `body` throws,
     /// so nothing of a failed write remains.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(checkingForeignKeys: true, body)
+    }
+
+    /// `transaction`, with SQLite's foreign-key checks off inside it when `checkingForeignKeys` is false (they can
+    /// only be switched between transactions): for bulk inserts whose references the caller checks. Deletes in
+    /// `body` would not cascade either. The checks are on again afterwards, whatever `body` does.
+    public func transaction<T>(checkingForeignKeys: Bool, _ body: () throws -> T) throws -> T {
+        if !checkingForeignKeys {
+            try execute("PRAGMA foreign_keys = OFF")
+            defer { try? execute("PRAGMA foreign_keys = ON") }
+            return try transaction(checkingForeignKeys: true, body)
+        }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

@@ -10,6 +10,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyStore(path: String)
     /// The run was replaced or deleted by another process while this one was evaluating it.
     case runChanged(name: String)
+    /// The dataset was replaced or deleted by another process while a run of it was being imported.
+    case datasetChanged(name: String)
     /// No dataset of that name.
     case unknownDataset(name: String, known: [String])
     /// No run of that name.
@@ -62,6 +64,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .runChanged(let name):
             return
                 "run '\(name)' was replaced or deleted by another process while this one evaluated it; nothing was stored (evaluate it again)"
+        case .datasetChanged(let name):
+            return
+                "dataset '\(name)' was replaced or deleted by another process while this import read the detections; nothing was stored (import them again)"
         case .unknownDataset(let name, let known):
             return "no dataset named '\(name)'" + Self.suggestion(known, noun: "datasets", command: "evaldb datasets")
         case .unknownRun(let name, let known):

@@ -123,6 +123,12 @@ struct SQLiteDatasets: DatasetRepository {
     /// What the diagnosis needs to know about a stored dataset, and each catalog image's row id
     /// (`imageRowIDs[i]` is the `images.id` of `catalog.images[i]`).
     func catalog(of dataset: StoredDataset) throws -> (catalog: DatasetCatalog, imageRowIDs: [Int64]) {
+        // One pass over the images and boxes: a small page cache does as well as the import's 32 MB, which it
+        // would otherwise fill while the detections are parsed side by side (at 50k images, 35 MB more at the
+        // import's peak).
+        let cacheSize = try database.fetchValue("PRAGMA cache_size").int ?? -2000
+        try database.execute("PRAGMA cache_size = -1024")
+        defer { try? database.execute("PRAGMA cache_size = \(cacheSize)") }
         var images: [ImageRecord] = []
         var rowIDs: [Int64] = []
         let statement = try database.prepare(

@@ -38,6 +38,10 @@ public final class SQLiteStore: Store {
 
     public func write<T>(_ body: () throws -> T) throws -> T { try database.transaction(body) }
 
+    public func writeCheckedByCaller<T>(_ body: () throws -> T) throws -> T {
+        try database.transaction(checkingForeignKeys: false, body)
+    }
+
     public func evaluationInputs(datasetID: Int64, runID: Int64) throws -> EvaluationInputs {
         try EvaluationInputLoader(database).inputs(datasetID: datasetID, runID: runID)
     }

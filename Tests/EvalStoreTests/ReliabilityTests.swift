@@ -148,6 +148,75 @@ import Testing
         #expect(try db.database.fetchValue("SELECT count(*) FROM detections").int == 400)
     }
 
+    /// A new name is stored with the store's per-row reference checks off: a run of that name imported meanwhile
+    /// and replaced by this import must still lose all its rows (the delete cascades), with every reference valid.
+    @Test func aReplaceOfARunImportedMeanwhileUnderANewNameCascades() throws {
+        let scratch = try Scratch()
+        let path = scratch.path("s.sqlite")
+        let db = try Self.store(path)
+        let first = try Self.partialDetections(scratch, keep: 300)
+        let second = try Self.partialDetections(scratch, keep: 120)
+        var importer = Importer(db)
+        importer.beforeStoring = {
+            let other = try SQLiteStore.open(path: path, mode: .write)
+            try Self.importRun(other, "late", first)
+            _ = try EvaluationService(other).evaluate(runName: "late", request: Self.coco)
+        }
+        let result = try importer.importRun(
+            name: "late", path: second, datasetName: "fake100", format: nil, options: DiagnosisOptions(), params: [],
+            tags: [], note: nil, replace: true, strict: false)
+        #expect(result.outcome == .replaced)
+        let run = try db.runs.require(name: "late")
+        #expect(run.detectionCount == 120)
+        #expect(
+            try db.database.fetchValue("SELECT count(*) FROM detections WHERE run_id = ?", [.integer(run.id)]).int
+                == 120)
+        // Nothing of the replaced run is left, and the references hold.
+        #expect(
+            try db.database.fetchValue("SELECT count(*) FROM detections WHERE run_id NOT IN (SELECT id FROM runs)").int
+                == 0)
+        #expect(
+            try db.database.fetchValue("SELECT count(*) FROM evaluations WHERE run_id NOT IN (SELECT id FROM runs)").int
+                == 0)
+        #expect(try db.database.fetchAll("PRAGMA foreign_key_check").isEmpty)
+        #expect(try db.database.fetchValue("PRAGMA foreign_keys").int == 1)
+    }
+
+    /// Rows resolved against a dataset that another process replaced meanwhile are not stored against its successor.
+    @Test func anImportWhoseDatasetWasReplacedMeanwhileStoresNothing() throws {
+        let scratch = try Scratch()
+        let path = scratch.path("s.sqlite")
+        let db = try Self.store(path)
+        // The same images with one box fewer: other content, likely under the same row ids.
+        var dataset =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.groundTruth)))
+            as! [String: Any]
+        dataset["annotations"] = (dataset["annotations"] as! [Any]).dropLast().map { $0 }
+        let changed = scratch.path("changed.json")
+        try JSONSerialization.data(withJSONObject: dataset).write(to: URL(fileURLWithPath: changed))
+        var importer = Importer(db)
+        importer.beforeStoring = {
+            let other = try SQLiteStore.open(path: path, mode: .write)
+            try other.write {
+                for name in try other.runs.names() { try other.runs.delete(id: try other.runs.require(name: name).id) }
+                try other.datasets.delete(id: try other.datasets.require(name: "fake100").id)
+            }
+            _ = try Importer(other).importDataset(
+                name: "fake100", path: changed, format: nil, options: .init(), replace: false, strict: false)
+        }
+        #expect(throws: StoreError.datasetChanged(name: "fake100")) {
+            try importer.importRun(
+                name: "fresh", path: Self.detections, datasetName: "fake100", format: nil, options: DiagnosisOptions(),
+                params: [], tags: [], note: nil, replace: false, strict: false)
+        }
+        #expect(try db.database.fetchValue("SELECT count(*) FROM runs").int == 0)
+        #expect(try db.database.fetchValue("SELECT count(*) FROM detections").int == 0)
+        #expect(try db.database.fetchValue("PRAGMA foreign_keys").int == 1)
+        // Imported again, it is stored against the dataset as it now is, with every reference valid.
+        try Self.importRun(db, "fresh", Self.detections)
+        #expect(try db.database.fetchAll("PRAGMA foreign_key_check").isEmpty)
+    }
+
     @Test func aReplacedBaselineStaysTheBaseline() throws {
         let scratch = try Scratch()
         let db = try Self.store(scratch.path("s.sqlite"))
