@@ -87,7 +87,9 @@ final class BlockingConnection: @unchecked Sendable {
             return
                 "the root certificate file \(root) (sslrootcert) cannot be read as PEM; name the file of the CA that signed the server's certificate"
         case .handshakeFailed(let reason):
-            guard "\(reason)".contains("CERTIFICATE_VERIFY_FAILED") else { return "the TLS handshake failed: \(reason)" }
+            guard "\(reason)".contains("CERTIFICATE_VERIFY_FAILED") else {
+                return "the TLS handshake failed: \(reason)"
+            }
             let roots = location.rootCertificate.map { "the CA in sslrootcert=\($0)" } ?? "a root the system trusts"
             let host = location.tlsMode == .verifyFull ? ", or it does not name the host \(location.host)" : ""
             return

@@ -30,8 +30,10 @@ extension PostgresEvaluations {
             ORDER BY category_id, iou
             """, id
         ).valueRows.map {
-            (categoryID: $0[0].int64 ?? 0, iou: $0[1].double ?? 0, precision: $0[2].string ?? "",
-             score: $0[3].string ?? "")
+            (
+                categoryID: $0[0].int64 ?? 0, iou: $0[1].double ?? 0, precision: $0[2].string ?? "",
+                score: $0[3].string ?? ""
+            )
         }
         let matches = try connection.query(
             "SELECT image_id, detections FROM image_matches WHERE evaluation_id = $1 ORDER BY image_id", id

@@ -51,7 +51,12 @@ struct SQLiteEvaluations: EvaluationRepository {
             """
             SELECT category_id, iou, precision, score FROM pr_curves WHERE evaluation_id = ? ORDER BY category_id, iou
             """, id
-        ).map { (categoryID: $0[0].int64 ?? 0, iou: $0[1].double ?? 0, precision: $0[2].string ?? "", score: $0[3].string ?? "") }
+        ).map {
+            (
+                categoryID: $0[0].int64 ?? 0, iou: $0[1].double ?? 0, precision: $0[2].string ?? "",
+                score: $0[3].string ?? ""
+            )
+        }
         let matches = try database.fetchAll(
             "SELECT image_id, detections FROM image_matches WHERE evaluation_id = ? ORDER BY image_id", id
         ).map { (imageRowID: $0[0].int64 ?? 0, detections: $0[1].string ?? "") }
@@ -97,7 +102,9 @@ struct SQLiteEvaluations: EvaluationRepository {
         let curve = try database.prepare(
             "INSERT INTO pr_curves (evaluation_id, category_id, iou, precision, score) VALUES (?, ?, ?, ?, ?)")
         for item in rows.curves {
-            try curve.bind([.integer(id), .integer(item.categoryID), .real(item.iou), .text(item.precision), .text(item.score)])
+            try curve.bind([
+                .integer(id), .integer(item.categoryID), .real(item.iou), .text(item.precision), .text(item.score),
+            ])
             try curve.run()
         }
         let match = try database.prepare(

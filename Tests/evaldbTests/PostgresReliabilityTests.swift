@@ -173,8 +173,10 @@ struct PostgresReliabilityTests {
         try #require(calibration.terminationStatus == 0, "the calibration import failed")
         if commit == .zero { commit = total }
         let commitSeconds = Double(commit.components.seconds) + Double(commit.components.attoseconds) / 1e18
-        let afterSeconds = max(0, Double((total - commit).components.seconds)
-            + Double((total - commit).components.attoseconds) / 1e18)
+        let afterSeconds = max(
+            0,
+            Double((total - commit).components.seconds)
+                + Double((total - commit).components.attoseconds) / 1e18)
         // Kills spread over the import: before the commit (reading, storing), at the commit, and during the
         // evaluation that follows it.
         let moments: [KillMoment] =

@@ -14,7 +14,8 @@ enum PostgresTLSServer {
 /// `sslrootcert=`), and clear failures when the certificate cannot be verified or the server offers no TLS.
 @Suite(
     .enabled(
-        if: PostgresTLSServer.url != nil, "set EVALDB_TEST_POSTGRES_TLS to the URL Scripts/pg-server start --tls prints"),
+        if: PostgresTLSServer.url != nil, "set EVALDB_TEST_POSTGRES_TLS to the URL Scripts/pg-server start --tls prints"
+    ),
     .serialized)
 struct PostgresTLSTests {
     static let coco = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
@@ -72,7 +73,8 @@ struct PostgresTLSTests {
         #expect(evaluated.status == 0, "\(evaluated.stderr)")
         #expect(evaluated.stdout.contains("\"mAP\""), "\(evaluated.stdout)")
         // The server saw these connections encrypted (pg_stat_ssl lists the connection psql makes the same way).
-        #expect(try PostgresTestDatabase.psql(require, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == "t")
+        #expect(
+            try PostgresTestDatabase.psql(require, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == "t")
 
         // verify-full with the CA that signed the server's certificate, by IP address and by name.
         let verified = Self.setting("sslmode", "verify-full", in: database.url)
@@ -127,7 +129,8 @@ struct PostgresTLSTests {
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1, "\(label): \(result.stderr)")
             #expect(result.stderr.hasPrefix("Error: cannot connect to postgres://"), "\(label): \(result.stderr)")
-            #expect(result.stderr.contains(" over TLS: " ) && result.stderr.contains(reason), "\(label): \(result.stderr)")
+            #expect(
+                result.stderr.contains(" over TLS: ") && result.stderr.contains(reason), "\(label): \(result.stderr)")
             print("verify-full with \(label): \(result.stderr)", terminator: "")
         }
     }

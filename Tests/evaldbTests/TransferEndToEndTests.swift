@@ -234,14 +234,18 @@ struct TransferEndToEndTests {
         try sameRows("after push")
         // Stored, not recomputed: eval reuses them, and nothing is added.
         let before = try Self.counts(cli, destination)
-        for step in [["eval", "a"], ["eval", "a", "--protocol", "voc07"], ["eval", "a", "--iou", "0.6,0.8", "--classes", "1,2,3"]]
-        {
+        for step in [
+            ["eval", "a"], ["eval", "a", "--protocol", "voc07"],
+            ["eval", "a", "--iou", "0.6,0.8", "--classes", "1,2,3"],
+        ] {
             let result = try on(destination, step + ["--timing", "--format", "json"])
             #expect(result.stderr.contains("a: reused the stored evaluation"), "\(step): \(result.stderr)")
         }
-        #expect(try on(destination, ["sql", "SELECT count(*) AS n FROM analyses", "--format", "csv"]).stdout == "n\n1\n")
+        #expect(
+            try on(destination, ["sql", "SELECT count(*) AS n FROM analyses", "--format", "csv"]).stdout == "n\n1\n")
         _ = try on(destination, ["errors", "a"])
-        #expect(try on(destination, ["sql", "SELECT count(*) AS n FROM analyses", "--format", "csv"]).stdout == "n\n1\n")
+        #expect(
+            try on(destination, ["sql", "SELECT count(*) AS n FROM analyses", "--format", "csv"]).stdout == "n\n1\n")
         #expect(try Self.counts(cli, destination) == before)
         try sameRows("after reading at the destination")
 
@@ -264,7 +268,8 @@ struct TransferEndToEndTests {
         try sameRows("after push and pull")
 
         // --replace of other content replaces the run with its evaluations and analyses.
-        _ = try on(destination, ["import", "a", detections, "--dataset", "fake100", "--box-offset", "1,0,0,0", "--replace"])
+        _ = try on(
+            destination, ["import", "a", detections, "--dataset", "fake100", "--box-offset", "1,0,0,0", "--replace"])
         let replaced = try on(source, ["push", "a", "--replace", "--to", destination.location])
         #expect(
             replaced.stdout.hasSuffix("replacing the run of that name: 734 detections, 4 evaluations, 2 analyses.\n"),
