@@ -114,6 +114,13 @@ public protocol RunRepository {
 public protocol EvaluationRepository {
     /// The evaluation of `runID` under `protocolName` and `parameters` (canonical JSON), or nil.
     func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation?
+    /// Every evaluation of `runID`, oldest first.
+    func all(runID: Int64) throws -> [StoredEvaluation]
+    /// Every row `evaluation` has in the result tables, as stored (`evaldb push` and `pull` copy them).
+    func rows(of evaluation: StoredEvaluation) throws -> EvaluationRows
+    /// Stores `rows` as they are for run `runID` (their `created_at`, evaldb version, duration and default mark
+    /// kept); row ids in them must be this store's. Returns the new evaluation's id. Call inside `Store.write`.
+    func insert(copy rows: EvaluationRows, runID: Int64) throws -> Int64
     /// Deletes an evaluation and its results.
     func delete(id: Int64) throws
     /// Stores an evaluation with every result; returns its id.
@@ -131,18 +138,25 @@ public protocol EvaluationRepository {
     func curves(evaluationID: Int64) throws -> [EvaluationResult.Curve]
 }
 
-/// The baseline run of each dataset (what `evaldb diff RUN` compares against).
+/// Stored analyses (`evaldb errors`, `confusion`, `thresholds`). Writers expect to run inside `Store.write`.
 public protocol AnalysisRepository {
     /// The stored analysis of `runID` of `kind` under `protocolName` and `parameters` (canonical JSON), or nil.
     func find(runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String) throws -> StoredAnalysis?
+    /// Every analysis of `runID`, oldest first.
+    func all(runID: Int64) throws -> [StoredAnalysis]
     /// Stores an analysis, replacing one of the same run, kind, protocol and parameters; returns its id. Call
     /// inside `Store.write`.
     func insert(_ analysis: StoredAnalysis) throws -> Int64
+    /// Stores `analysis` as it is for run `runID` (its `created_at` and evaldb version kept), as `evaldb push` and
+    /// `pull` copy it; throws when the run has an analysis of the same kind, protocol and parameters. Returns its
+    /// id. Call inside `Store.write`.
+    func insert(copy analysis: StoredAnalysis, runID: Int64) throws -> Int64
     /// An analysis' values as rows of its documented view (`tide_errors`, `confusion`, `thresholds`), in the
     /// order the analysis lists them, without the view's run, dataset and id columns.
     func rows(of analysis: StoredAnalysis) throws -> QueryResult
 }
 
+/// The baseline run of each dataset (what `evaldb diff RUN` compares against).
 public protocol BaselineRepository {
     /// Makes `run` its dataset's baseline, replacing any other.
     func set(_ run: StoredRun) throws

@@ -151,10 +151,14 @@ public struct StoredEvaluation: Sendable, Equatable {
     public var runSHA256: String
     public var durationMilliseconds: Double
     public var createdAt: String
+    /// Whether it is the run's default evaluation (`evaluations.is_default`).
+    public var isDefault: Bool
+    /// The evaldb version that computed it.
+    public var evaldbVersion: String
 
     public init(
         id: Int64, runID: Int64, protocolName: String, parameters: String, datasetSHA256: String, runSHA256: String,
-        durationMilliseconds: Double, createdAt: String
+        durationMilliseconds: Double, createdAt: String, isDefault: Bool = false, evaldbVersion: String = ""
     ) {
         self.id = id
         self.runID = runID
@@ -164,6 +168,60 @@ public struct StoredEvaluation: Sendable, Equatable {
         self.runSHA256 = runSHA256
         self.durationMilliseconds = durationMilliseconds
         self.createdAt = createdAt
+        self.isDefault = isDefault
+        self.evaldbVersion = evaldbVersion
+    }
+}
+
+/// Every row a stored evaluation has in the result tables, as stored: what `evaldb push` and `pull` copy. Row ids
+/// are the store's own: `imageMatches` names `images.id`, and its JSON text names `gt_boxes.id` (`gt_50`, `gt_75`).
+public struct EvaluationRows: Sendable {
+    /// One `class_metrics` row.
+    public struct ClassMetric: Sendable, Equatable {
+        public var categoryID: Int64
+        public var metric: String
+        public var iou: Double?
+        public var area: String
+        public var maxDetections: Int64?
+        public var value: Double?
+
+        public init(
+            categoryID: Int64, metric: String, iou: Double?, area: String, maxDetections: Int64?, value: Double?
+        ) {
+            self.categoryID = categoryID
+            self.metric = metric
+            self.iou = iou
+            self.area = area
+            self.maxDetections = maxDetections
+            self.value = value
+        }
+    }
+
+    /// The `evaluations` row (its id and run id are the source store's).
+    public var evaluation: StoredEvaluation
+    /// `evaluation_metrics`, by position.
+    public var metrics: [(position: Int64, metric: String, value: Double?)]
+    /// `class_metrics`, in stored order.
+    public var classMetrics: [ClassMetric]
+    /// `class_counts`.
+    public var classCounts: [EvaluationResult.ClassCounts]
+    /// `pr_curves`: the JSON arrays as stored.
+    public var curves: [(categoryID: Int64, iou: Double, precision: String, score: String)]
+    /// `image_matches`: `images.id` and the JSON array as stored.
+    public var imageMatches: [(imageRowID: Int64, detections: String)]
+
+    public init(
+        evaluation: StoredEvaluation, metrics: [(position: Int64, metric: String, value: Double?)],
+        classMetrics: [ClassMetric], classCounts: [EvaluationResult.ClassCounts],
+        curves: [(categoryID: Int64, iou: Double, precision: String, score: String)],
+        imageMatches: [(imageRowID: Int64, detections: String)]
+    ) {
+        self.evaluation = evaluation
+        self.metrics = metrics
+        self.classMetrics = classMetrics
+        self.classCounts = classCounts
+        self.curves = curves
+        self.imageMatches = imageMatches
     }
 }
 
@@ -208,12 +266,15 @@ public struct StoredAnalysis: Sendable, Equatable {
     public var durationMilliseconds: Double
     public var createdAt: String
     public var result: String
+    /// The evaldb version that computed it (empty until stored).
+    public var evaldbVersion: String
 
     public init(
         id: Int64 = 0, runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String,
         datasetSHA256: String, runSHA256: String, durationMilliseconds: Double, createdAt: String = "",
-        result: String
+        result: String, evaldbVersion: String = ""
     ) {
+        self.evaldbVersion = evaldbVersion
         self.id = id
         self.runID = runID
         self.kind = kind

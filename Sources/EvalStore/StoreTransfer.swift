@@ -21,10 +21,15 @@ public struct TransferResult: Sendable {
     public var copiedDataset: Bool
     /// The params, tags and note given to an unchanged run (`param lr=0.01`, `tag arch=x`, `note`).
     public var metadataChanges: [String]
+    /// The number of the run's evaluations copied (those the destination's run lacked).
+    public var copiedEvaluations: Int
+    /// The number of the run's analyses copied (those the destination's run lacked).
+    public var copiedAnalyses: Int
     /// True when the run became its dataset's baseline at the destination (it is the source's baseline and the
     /// destination had none).
     public var setBaseline: Bool
-    /// True when the default evaluation was computed at the destination (false: it was stored already).
+    /// True when the default evaluation was computed at the destination: the source had none (imported with
+    /// `--no-eval`, say), and neither had the destination.
     public var evaluated: Bool
     public var detections: Int
 }
@@ -37,6 +42,9 @@ public enum TransferError: Error, Equatable, Sendable, CustomStringConvertible {
     case datasetConflict(dataset: String, destination: String)
     /// A detection names an image the destination's copy of the dataset lacks (a store changed outside evaldb).
     case missingImage(run: String, externalID: Int64, destination: String)
+    /// The destination's copy of the dataset holds its ground-truth boxes in another order or with other values,
+    /// so the boxes a stored evaluation matched cannot be named there (a store changed outside evaldb).
+    case groundTruthMismatch(dataset: String, destination: String)
 
     public var description: String {
         switch self {
@@ -49,21 +57,29 @@ public enum TransferError: Error, Equatable, Sendable, CustomStringConvertible {
         case .missingImage(let run, let externalID, let destination):
             return
                 "run '\(run)': image \(externalID) is not in the dataset at \(destination); its copy there differs, delete it there and copy again"
+        case .groundTruthMismatch(let dataset, let destination):
+            return
+                "dataset '\(dataset)' at \(destination) holds its ground-truth boxes differently from this store's copy, so stored evaluations cannot be copied; delete it there and copy again"
         }
     }
 }
 
 /// Copies runs between two stores of any backend (`evaldb push` and `evaldb pull`), through the `Store` interface
 /// only: the run's dataset when the destination lacks it, its detections (same `seq`, same content hash), import
-/// options, category map, params, tags and note, its baseline role when the destination's dataset has none, and
-/// its default evaluation, computed at the destination.
+/// options, category map, params, tags and note, every stored evaluation and analysis of the run, and its baseline
+/// role when the destination's dataset has none.
 ///
-/// Evaluations and analyses are not copied row by row: they refer to the store's own row ids, and EvalKit is
-/// deterministic, so the destination computes the default evaluation (the numbers `runs --metrics` reads) and any
-/// other evaluation or analysis the first time it is asked for, with the same values as the source's.
+/// Evaluations are copied row by row as stored (their values, `created_at`, evaldb version, duration and default
+/// mark), with the row ids they name (`image_matches.image_id`, the matched `gt_boxes.id`) translated to the
+/// destination's: images by their external id, ground-truth boxes by their position in the dataset (the same on
+/// both sides for the same dataset content, which is checked). Analyses name no row ids and are copied as stored.
+/// When the source has no default evaluation (a run imported with `--no-eval`), the destination computes it.
 ///
-/// Copying is idempotent: the same content already at the destination is left as it is (only params, tags and
-/// note the source has are brought in line). Other content under the same name is refused unless `replace`.
+/// Copying is idempotent: the same content already at the destination is left as it is; only params, tags and
+/// note the source has are brought in line, and evaluations and analyses the destination's run lacks (by protocol
+/// and parameters) are added. Evaluations and analyses the destination's run has and the source's lacks are kept:
+/// they are derived from the same content, so they are as valid as the source's. Other run content under the same
+/// name is refused unless `replace` (which replaces the run with everything stored of it there).
 public struct StoreTransfer {
     public let source: any Store
     public let destination: any Store
@@ -74,8 +90,9 @@ public struct StoreTransfer {
     }
 
     /// Copies run `runName`. Throws `StoreError.unknownRun` when the source lacks it, `TransferError` for conflicting
-    /// content at the destination. The dataset and the run are each one transaction at the destination; the default
-    /// evaluation follows in its own, as after `evaldb import`.
+    /// content at the destination. The dataset, when missing there, is copied in one transaction at the destination;
+    /// the run with its metadata, evaluations and analyses in the next one (all or nothing); the baseline role and a
+    /// default evaluation the source lacked follow in their own, as after `evaldb import`.
     public func copy(runName: String, replace: Bool) throws -> TransferResult {
         let run = try source.runs.require(name: runName)
         let sourceDataset = try source.dataset(of: run)
@@ -84,45 +101,69 @@ public struct StoreTransfer {
         let tags = try source.runs.keyValues(runID: run.id, tags: true)
         var result = TransferResult(
             run: run.name, dataset: sourceDataset.name, outcome: .unchanged, copiedDataset: copiedDataset,
-            metadataChanges: [], setBaseline: false, evaluated: false, detections: run.detectionCount)
-        if let existing = try destination.runs.find(name: run.name),
-            Self.isSameContent(existing, run, datasetID: datasetAtDestination.id)
-        {
-            result.metadataChanges = try destination.write {
-                guard let current = try destination.runs.find(name: run.name),
-                    Self.isSameContent(current, run, datasetID: datasetAtDestination.id)
-                else { throw TransferError.runConflict(run: run.name, destination: destination.location) }
-                return try Importer.applyMetadata(destination, to: current, params: params, tags: tags, note: run.note)
-            }
-        } else {
-            let detections = try resolvedDetections(of: run, from: sourceDataset, to: datasetAtDestination)
-            let categoryMap = try source.runs.categoryMap(of: run).rows.map {
-                (modelKey: $0[0].text ?? "", categoryID: $0[1].integerValue ?? 0)
-            }
-            let metadata = RunMetadata(
-                name: run.name, datasetID: datasetAtDestination.id, format: run.format, source: run.source,
-                sha256: run.sha256, importOptions: run.importOptions, params: params, tags: tags, note: run.note,
-                categoryMap: categoryMap)
-            result.outcome = try destination.write { () throws -> TransferOutcome in
-                // Inside the write lock: another process may have stored this name since it was looked up.
-                var outcome = TransferOutcome.copied
+            metadataChanges: [], copiedEvaluations: 0, copiedAnalyses: 0, setBaseline: false, evaluated: false,
+            detections: run.detectionCount)
+        // Read at the source before the destination's transaction: what the destination lacks, as it stands now
+        // (looked at again inside the transaction).
+        let existing = try destination.runs.find(name: run.name)
+        let isUnchanged = existing.map { Self.isSameContent($0, run, datasetID: datasetAtDestination.id) } ?? false
+        var held = Set<String>()
+        var heldAnalyses = Set<String>()
+        if let existing, isUnchanged {
+            held = Set(try destination.evaluations.all(runID: existing.id).map(Self.key))
+            heldAnalyses = Set(try destination.analyses.all(runID: existing.id).map(Self.key))
+        }
+        let evaluations = try source.evaluations.all(runID: run.id).filter { !held.contains(Self.key($0)) }
+            .map { try source.evaluations.rows(of: $0) }
+        let analyses = try source.analyses.all(runID: run.id).filter { !heldAnalyses.contains(Self.key($0)) }
+        var sourceInputs: EvaluationInputs?
+        func inputs() throws -> EvaluationInputs {
+            if let sourceInputs { return sourceInputs }
+            let read = try source.evaluationInputs(datasetID: sourceDataset.id, runID: run.id)
+            sourceInputs = read
+            return read
+        }
+        let detections =
+            isUnchanged ? nil : try resolvedDetections(of: run, inputs: try inputs(), to: datasetAtDestination)
+        let categoryMap = try source.runs.categoryMap(of: run).rows.map {
+            (modelKey: $0[0].text ?? "", categoryID: $0[1].integerValue ?? 0)
+        }
+        let metadata = RunMetadata(
+            name: run.name, datasetID: datasetAtDestination.id, format: run.format, source: run.source,
+            sha256: run.sha256, importOptions: run.importOptions, params: params, tags: tags, note: run.note,
+            categoryMap: categoryMap)
+        try destination.write {
+            // Inside the write lock: another process may have stored this name since it was looked up.
+            result.outcome = .copied
+            result.metadataChanges = []
+            let runID: Int64
+            if let current = try destination.runs.find(name: run.name),
+                Self.isSameContent(current, run, datasetID: datasetAtDestination.id)
+            {
+                result.outcome = .unchanged
+                result.metadataChanges = try Importer.applyMetadata(
+                    destination, to: current, params: params, tags: tags, note: run.note)
+                runID = current.id
+            } else {
                 var wasBaseline = false
-                if let existing = try destination.runs.find(name: run.name) {
-                    if Self.isSameContent(existing, run, datasetID: datasetAtDestination.id) { return .unchanged }
+                if let current = try destination.runs.find(name: run.name) {
                     guard replace else {
                         throw TransferError.runConflict(run: run.name, destination: destination.location)
                     }
-                    wasBaseline = try destination.baselines.baseline(datasetID: existing.datasetID) == existing.name
-                    try destination.runs.delete(id: existing.id)
-                    outcome = .replaced
+                    wasBaseline = try destination.baselines.baseline(datasetID: current.datasetID) == current.name
+                    try destination.runs.delete(id: current.id)
+                    result.outcome = .replaced
                 }
-                _ = try destination.runs.insert(
-                    metadata, detections: detections.detections, imageRowIDs: detections.imageRowIDs)
+                let resolved =
+                    try detections ?? resolvedDetections(of: run, inputs: try inputs(), to: datasetAtDestination)
+                runID = try destination.runs.insert(
+                    metadata, detections: resolved.detections, imageRowIDs: resolved.imageRowIDs)
                 if wasBaseline, let stored = try destination.runs.find(name: run.name) {
                     try destination.baselines.set(stored)
                 }
-                return outcome
             }
+            (result.copiedEvaluations, result.copiedAnalyses) = try copyResults(
+                evaluations, analyses, toRun: runID, dataset: datasetAtDestination, sourceInputs: inputs)
         }
         result.setBaseline = try adoptBaseline(run, sourceDataset: sourceDataset, at: datasetAtDestination)
         let request = try EvaluationService.defaultRequest(for: datasetAtDestination)
@@ -161,23 +202,18 @@ public struct StoreTransfer {
         return (try destination.datasets.require(name: dataset.name), copied)
     }
 
-    /// The run's detections as the destination's `RunRepository.insert` takes them: input positions are the
-    /// stored `seq`, images are matched by the dataset's own (external) image id.
-    private func resolvedDetections(of run: StoredRun, from sourceDataset: StoredDataset, to dataset: StoredDataset)
+    /// The run's detections (in `inputs`, read at the source) as the destination's `RunRepository.insert` takes
+    /// them: input positions are the stored `seq`, images are matched by the dataset's own (external) image id.
+    private func resolvedDetections(of run: StoredRun, inputs: EvaluationInputs, to dataset: StoredDataset)
         throws -> (detections: ResolvedDetections, imageRowIDs: [Int64])
     {
-        let inputs = try source.evaluationInputs(datasetID: sourceDataset.id, runID: run.id)
-        let (sourceCatalog, sourceRowIDs) = try source.datasets.catalog(of: sourceDataset)
-        var externalIDByRow: [Int64: Int64] = [:]
-        for (index, rowID) in sourceRowIDs.enumerated() { externalIDByRow[rowID] = sourceCatalog.images[index].id }
         let (catalog, imageRowIDs) = try destination.datasets.catalog(of: dataset)
         var indexByExternalID: [Int64: Int32] = [:]
         for (index, image) in catalog.images.enumerated() { indexByExternalID[image.id] = Int32(index) }
         // Each input image index, as an index of the destination's catalog.
         var imageIndex: [Int32] = []
         imageIndex.reserveCapacity(inputs.imageRowIDs.count)
-        for rowID in inputs.imageRowIDs {
-            let externalID = externalIDByRow[rowID] ?? -1
+        for externalID in inputs.groundTruth.imageIDs {
             guard let index = indexByExternalID[externalID] else {
                 throw TransferError.missingImage(
                     run: run.name, externalID: externalID, destination: destination.location)

@@ -41,6 +41,9 @@ final class BlockingConnection: @unchecked Sendable {
             ).wait()
         } catch {
             try? group.syncShutdownGracefully()
+            if let reason = Self.tlsFailure(error, location: location) {
+                throw PostgresStoreError.tlsFailed(location: location.redacted, reason: reason)
+            }
             throw PostgresStoreError.cannotConnect(
                 location: location.redacted, reason: Self.reason(error, location: location.redacted))
         }
@@ -67,6 +70,33 @@ final class BlockingConnection: @unchecked Sendable {
         if let root = location.rootCertificate { tls.trustRoots = .file(root) }
         let context = try NIOSSLContext(configuration: tls)
         return location.tlsMode == .allow || location.tlsMode == .prefer ? .prefer(context) : .require(context)
+    }
+
+    /// What went wrong, for a failure to connect that TLS caused (nil: another cause), naming the fix.
+    static func tlsFailure(_ error: any Error, location: PostgresLocation) -> String? {
+        var cause = error
+        if let error = error as? PSQLError, let underlying = error.underlying { cause = underlying }
+        let mode = "sslmode=\(location.tlsMode.rawValue)"
+        if cause is NIOSSLExtraError {
+            return "\(cause) (\(mode)); connect by a host name the server's certificate lists, or use sslmode=verify-ca"
+        }
+        guard let failure = cause as? NIOSSLError else { return nil }
+        switch failure {
+        case .noSuchFilesystemObject, .failedToLoadCertificate:
+            guard let root = location.rootCertificate else { return nil }
+            return
+                "the root certificate file \(root) (sslrootcert) cannot be read as PEM; name the file of the CA that signed the server's certificate"
+        case .handshakeFailed(let reason):
+            guard "\(reason)".contains("CERTIFICATE_VERIFY_FAILED") else {
+                return "the TLS handshake failed: \(reason)"
+            }
+            let roots = location.rootCertificate.map { "the CA in sslrootcert=\($0)" } ?? "a root the system trusts"
+            let host = location.tlsMode == .verifyFull ? ", or it does not name the host \(location.host)" : ""
+            return
+                "the server's certificate could not be verified (\(mode)): it is not signed by \(roots)\(host); name the server's CA with sslrootcert=FILE, or use sslmode=require to encrypt without verifying"
+        default:
+            return "\(failure)"
+        }
     }
 
     /// Runs `sql` with `binds` and returns every row and the command's row count.

@@ -6,20 +6,25 @@ import PostgresNIO
 /// loaded with binary COPY, matches and curves as the same JSON text the SQLite store writes.
 struct PostgresEvaluations: EvaluationRepository {
     let store: PostgresStore
-    private var connection: BlockingConnection { store.connection }
+    var connection: BlockingConnection { store.connection }
+
+    /// The columns `stored(_:)` reads.
+    static let columns =
+        "id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, is_default, evaldb_version"
+
+    static func stored(_ row: [StoreValue]) -> StoredEvaluation {
+        StoredEvaluation(
+            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, protocolName: row[2].string ?? "",
+            parameters: row[3].string ?? "", datasetSHA256: row[4].string ?? "", runSHA256: row[5].string ?? "",
+            durationMilliseconds: row[6].double ?? 0, createdAt: row[7].string ?? "", isDefault: row[8].int64 == 1,
+            evaldbVersion: row[9].string ?? "")
+    }
 
     func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation? {
         try connection.query(
-            """
-            SELECT id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at
-            FROM evaluations WHERE run_id = $1 AND protocol = $2 AND params = $3
-            """, [.integer(runID), .text(protocolName), .text(parameters)]
-        ).valueRows.first.map {
-            StoredEvaluation(
-                id: $0[0].int64 ?? 0, runID: $0[1].int64 ?? 0, protocolName: $0[2].string ?? "",
-                parameters: $0[3].string ?? "", datasetSHA256: $0[4].string ?? "", runSHA256: $0[5].string ?? "",
-                durationMilliseconds: $0[6].double ?? 0, createdAt: $0[7].string ?? "")
-        }
+            "SELECT \(Self.columns) FROM evaluations WHERE run_id = $1 AND protocol = $2 AND params = $3",
+            [.integer(runID), .text(protocolName), .text(parameters)]
+        ).valueRows.first.map(Self.stored)
     }
 
     func delete(id: Int64) throws {
@@ -69,21 +74,7 @@ struct PostgresEvaluations: EvaluationRepository {
             table: "class_metrics",
             columns: ["evaluation_id", "category_id", "metric", "iou", "area", "max_dets", "value", "position"],
             chunks: classMetrics.finish())
-        var counts = BinaryCopy()
-        for item in result.classCounts {
-            counts.row(8)
-            counts.int64(id)
-            counts.int64(item.categoryID)
-            counts.double(item.iou)
-            counts.int64(Int64(item.groundTruth))
-            counts.int64(Int64(item.detections))
-            counts.int64(Int64(item.truePositives))
-            counts.int64(Int64(item.falsePositives))
-            counts.int64(Int64(item.falseNegatives))
-        }
-        try connection.copyBinary(
-            table: "class_counts", columns: ["evaluation_id", "category_id", "iou", "n_gt", "n_det", "tp", "fp", "fn"],
-            chunks: counts.finish())
+        try insertCounts(result.classCounts, evaluationID: id)
         var curves = BinaryCopy()
         for curve in result.curves {
             curves.row(5)
@@ -108,6 +99,24 @@ struct PostgresEvaluations: EvaluationRepository {
         try connection.copyBinary(
             table: "image_matches", columns: ["evaluation_id", "image_id", "detections"], chunks: matches.finish())
         return id
+    }
+
+    func insertCounts(_ classCounts: [EvaluationResult.ClassCounts], evaluationID id: Int64) throws {
+        var counts = BinaryCopy()
+        for item in classCounts {
+            counts.row(8)
+            counts.int64(id)
+            counts.int64(item.categoryID)
+            counts.double(item.iou)
+            counts.int64(Int64(item.groundTruth))
+            counts.int64(Int64(item.detections))
+            counts.int64(Int64(item.truePositives))
+            counts.int64(Int64(item.falsePositives))
+            counts.int64(Int64(item.falseNegatives))
+        }
+        try connection.copyBinary(
+            table: "class_counts", columns: ["evaluation_id", "category_id", "iou", "n_gt", "n_det", "tp", "fp", "fn"],
+            chunks: counts.finish())
     }
 
     func summary(evaluationID: Int64, parameters: EvaluationParameters) throws -> [EvaluationResult.SummaryValue] {
@@ -176,21 +185,27 @@ struct PostgresEvaluations: EvaluationRepository {
 /// Stored analyses in PostgreSQL.
 struct PostgresAnalyses: AnalysisRepository {
     let store: PostgresStore
-    private var connection: BlockingConnection { store.connection }
+    var connection: BlockingConnection { store.connection }
+
+    /// The columns `stored(_:)` reads.
+    static let columns = """
+        id, run_id, kind, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, result, evaldb_version
+        """
+
+    static func stored(_ row: [StoreValue]) -> StoredAnalysis? {
+        guard let kind = AnalysisKind(rawValue: row[2].string ?? "") else { return nil }
+        return StoredAnalysis(
+            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, kind: kind, protocolName: row[3].string ?? "",
+            parameters: row[4].string ?? "", datasetSHA256: row[5].string ?? "", runSHA256: row[6].string ?? "",
+            durationMilliseconds: row[7].double ?? 0, createdAt: row[8].string ?? "", result: row[9].string ?? "",
+            evaldbVersion: row[10].string ?? "")
+    }
 
     func find(runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String) throws -> StoredAnalysis? {
         try connection.query(
-            """
-            SELECT id, run_id, kind, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, result
-            FROM analyses WHERE run_id = $1 AND kind = $2 AND protocol = $3 AND params = $4
-            """, [.integer(runID), .text(kind.rawValue), .text(protocolName), .text(parameters)]
-        ).valueRows.first.map {
-            StoredAnalysis(
-                id: $0[0].int64 ?? 0, runID: $0[1].int64 ?? 0, kind: AnalysisKind(rawValue: $0[2].string ?? "") ?? kind,
-                protocolName: $0[3].string ?? "", parameters: $0[4].string ?? "", datasetSHA256: $0[5].string ?? "",
-                runSHA256: $0[6].string ?? "", durationMilliseconds: $0[7].double ?? 0, createdAt: $0[8].string ?? "",
-                result: $0[9].string ?? "")
-        }
+            "SELECT \(Self.columns) FROM analyses WHERE run_id = $1 AND kind = $2 AND protocol = $3 AND params = $4",
+            [.integer(runID), .text(kind.rawValue), .text(protocolName), .text(parameters)]
+        ).valueRows.first.flatMap(Self.stored)
     }
 
     func insert(_ analysis: StoredAnalysis) throws -> Int64 {

@@ -4,6 +4,9 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     case invalidURL(url: String, reason: String)
     /// No connection: the server is not there, refused us, or TLS failed.
     case cannotConnect(location: String, reason: String)
+    /// TLS failed: the server's certificate could not be verified, the root certificate file cannot be read, or
+    /// the handshake failed.
+    case tlsFailed(location: String, reason: String)
     /// The server refused a statement; `sqlState` is PostgreSQL's code (`23505`, `42P01`, ...).
     case server(location: String, sqlState: String, message: String, detail: String?, hint: String?)
     /// The connection failed while in use.
@@ -26,6 +29,8 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
         case .cannotConnect(let location, let reason):
             return
                 "cannot connect to \(location): \(reason); check that the server runs and the URL's host, port, user and database (a password comes from the URL, PGPASSWORD or ~/.pgpass)"
+        case .tlsFailed(let location, let reason):
+            return "cannot connect to \(location) over TLS: \(reason)"
         case .server(let location, let state, let message, let detail, let hint):
             var text = "\(location): \(message) (SQLSTATE \(state))"
             if let detail, !detail.isEmpty { text += "; \(detail)" }

@@ -5,19 +5,46 @@ import EvalStore
 struct SQLiteAnalyses: AnalysisRepository {
     let database: Database
 
+    /// The columns `stored(_:)` reads.
+    private static let columns = """
+        id, run_id, kind, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, result, evaldb_version
+        """
+
+    private static func stored(_ row: Row) -> StoredAnalysis? {
+        guard let kind = AnalysisKind(rawValue: row[2].string ?? "") else { return nil }
+        return StoredAnalysis(
+            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, kind: kind, protocolName: row[3].string ?? "",
+            parameters: row[4].string ?? "", datasetSHA256: row[5].string ?? "", runSHA256: row[6].string ?? "",
+            durationMilliseconds: row[7].double ?? 0, createdAt: row[8].string ?? "", result: row[9].string ?? "",
+            evaldbVersion: row[10].string ?? "")
+    }
+
     func find(runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String) throws -> StoredAnalysis? {
         try database.fetchOne(
+            "SELECT \(Self.columns) FROM analyses WHERE run_id = ? AND kind = ? AND protocol = ? AND params = ?",
+            [.integer(runID), .text(kind.rawValue), .text(protocolName), .text(parameters)]
+        ).flatMap(Self.stored)
+    }
+
+    func all(runID: Int64) throws -> [StoredAnalysis] {
+        try database.fetchAll("SELECT \(Self.columns) FROM analyses WHERE run_id = ? ORDER BY id", [.integer(runID)])
+            .compactMap(Self.stored)
+    }
+
+    func insert(copy analysis: StoredAnalysis, runID: Int64) throws -> Int64 {
+        try database.execute(
             """
-            SELECT id, run_id, kind, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, result
-            FROM analyses WHERE run_id = ? AND kind = ? AND protocol = ? AND params = ?
-            """, [.integer(runID), .text(kind.rawValue), .text(protocolName), .text(parameters)]
-        ).map {
-            StoredAnalysis(
-                id: $0[0].int64 ?? 0, runID: $0[1].int64 ?? 0, kind: AnalysisKind(rawValue: $0[2].string ?? "") ?? kind,
-                protocolName: $0[3].string ?? "", parameters: $0[4].string ?? "", datasetSHA256: $0[5].string ?? "",
-                runSHA256: $0[6].string ?? "", durationMilliseconds: $0[7].double ?? 0, createdAt: $0[8].string ?? "",
-                result: $0[9].string ?? "")
-        }
+            INSERT INTO analyses (run_id, kind, protocol, params, dataset_sha256, run_sha256, evaldb_version,
+                                  duration_ms, created_at, result)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(runID), .text(analysis.kind.rawValue), .text(analysis.protocolName),
+                .text(analysis.parameters), .text(analysis.datasetSHA256), .text(analysis.runSHA256),
+                .text(analysis.evaldbVersion), .real(analysis.durationMilliseconds), .text(analysis.createdAt),
+                .text(analysis.result),
+            ])
+        return database.lastInsertedRowID
     }
 
     func insert(_ analysis: StoredAnalysis) throws -> Int64 {

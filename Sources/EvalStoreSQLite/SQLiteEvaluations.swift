@@ -6,19 +6,114 @@ import EvalStore
 struct SQLiteEvaluations: EvaluationRepository {
     let database: Database
 
+    /// The columns `stored(_:)` reads.
+    private static let columns =
+        "id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, is_default, evaldb_version"
+
+    private static func stored(_ row: Row) -> StoredEvaluation {
+        StoredEvaluation(
+            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, protocolName: row[2].string ?? "",
+            parameters: row[3].string ?? "", datasetSHA256: row[4].string ?? "", runSHA256: row[5].string ?? "",
+            durationMilliseconds: row[6].double ?? 0, createdAt: row[7].string ?? "", isDefault: row[8].int64 == 1,
+            evaldbVersion: row[9].string ?? "")
+    }
+
     /// The stored evaluation of `runID` under `protocolName` and `parameters`, or nil.
     func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation? {
         try database.fetchOne(
+            "SELECT \(Self.columns) FROM evaluations WHERE run_id = ? AND protocol = ? AND params = ?",
+            [.integer(runID), .text(protocolName), .text(parameters)]
+        ).map(Self.stored)
+    }
+
+    func all(runID: Int64) throws -> [StoredEvaluation] {
+        try database.fetchAll(
+            "SELECT \(Self.columns) FROM evaluations WHERE run_id = ? ORDER BY id", [.integer(runID)]
+        ).map(Self.stored)
+    }
+
+    func rows(of evaluation: StoredEvaluation) throws -> EvaluationRows {
+        let id: [SQLValue] = [.integer(evaluation.id)]
+        let metrics = try database.fetchAll(
+            "SELECT position, metric, value FROM evaluation_metrics WHERE evaluation_id = ? ORDER BY position", id
+        ).map { (position: $0[0].int64 ?? 0, metric: $0[1].string ?? "", value: $0[2].double) }
+        let classMetrics = try database.fetchAll(
             """
-            SELECT id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at
-            FROM evaluations WHERE run_id = ? AND protocol = ? AND params = ?
-            """, [.integer(runID), .text(protocolName), .text(parameters)]
+            SELECT category_id, metric, iou, area, max_dets, value FROM class_metrics WHERE evaluation_id = ?
+            ORDER BY rowid
+            """, id
         ).map {
-            StoredEvaluation(
-                id: $0[0].int64 ?? 0, runID: $0[1].int64 ?? 0, protocolName: $0[2].string ?? "",
-                parameters: $0[3].string ?? "", datasetSHA256: $0[4].string ?? "", runSHA256: $0[5].string ?? "",
-                durationMilliseconds: $0[6].double ?? 0, createdAt: $0[7].string ?? "")
+            EvaluationRows.ClassMetric(
+                categoryID: $0[0].int64 ?? 0, metric: $0[1].string ?? "", iou: $0[2].double,
+                area: $0[3].string ?? Metric.allAreas, maxDetections: $0[4].int64, value: $0[5].double)
         }
+        let curves = try database.fetchAll(
+            """
+            SELECT category_id, iou, precision, score FROM pr_curves WHERE evaluation_id = ? ORDER BY category_id, iou
+            """, id
+        ).map {
+            (
+                categoryID: $0[0].int64 ?? 0, iou: $0[1].double ?? 0, precision: $0[2].string ?? "",
+                score: $0[3].string ?? ""
+            )
+        }
+        let matches = try database.fetchAll(
+            "SELECT image_id, detections FROM image_matches WHERE evaluation_id = ? ORDER BY image_id", id
+        ).map { (imageRowID: $0[0].int64 ?? 0, detections: $0[1].string ?? "") }
+        return EvaluationRows(
+            evaluation: evaluation, metrics: metrics, classMetrics: classMetrics,
+            classCounts: try classCounts(evaluationID: evaluation.id), curves: curves, imageMatches: matches)
+    }
+
+    func insert(copy rows: EvaluationRows, runID: Int64) throws -> Int64 {
+        let evaluation = rows.evaluation
+        try database.execute(
+            """
+            INSERT INTO evaluations (run_id, protocol, params, dataset_sha256, run_sha256, evaldb_version,
+                                     duration_ms, created_at, is_default)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(runID), .text(evaluation.protocolName), .text(evaluation.parameters),
+                .text(evaluation.datasetSHA256), .text(evaluation.runSHA256), .text(evaluation.evaldbVersion),
+                .real(evaluation.durationMilliseconds), .text(evaluation.createdAt),
+                .integer(evaluation.isDefault ? 1 : 0),
+            ])
+        let id = database.lastInsertedRowID
+        let metric = try database.prepare(
+            "INSERT INTO evaluation_metrics (evaluation_id, position, metric, value) VALUES (?, ?, ?, ?)")
+        for item in rows.metrics {
+            try metric.bind([.integer(id), .integer(item.position), .text(item.metric), item.value.sqlValue])
+            try metric.run()
+        }
+        let classMetric = try database.prepare(
+            """
+            INSERT INTO class_metrics (evaluation_id, category_id, metric, iou, area, max_dets, value)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for item in rows.classMetrics {
+            try classMetric.bind([
+                .integer(id), .integer(item.categoryID), .text(item.metric), item.iou.sqlValue, .text(item.area),
+                item.maxDetections.sqlValue, item.value.sqlValue,
+            ])
+            try classMetric.run()
+        }
+        try insertCounts(rows.classCounts, evaluationID: id)
+        let curve = try database.prepare(
+            "INSERT INTO pr_curves (evaluation_id, category_id, iou, precision, score) VALUES (?, ?, ?, ?, ?)")
+        for item in rows.curves {
+            try curve.bind([
+                .integer(id), .integer(item.categoryID), .real(item.iou), .text(item.precision), .text(item.score),
+            ])
+            try curve.run()
+        }
+        let match = try database.prepare(
+            "INSERT INTO image_matches (evaluation_id, image_id, detections) VALUES (?, ?, ?)")
+        for item in rows.imageMatches {
+            try match.bind([.integer(id), .integer(item.imageRowID), .text(item.detections)])
+            try match.run()
+        }
+        return id
     }
 
     /// Deletes an evaluation and its results.
@@ -65,19 +160,7 @@ struct SQLiteEvaluations: EvaluationRepository {
             ])
             try classMetric.run()
         }
-        let counts = try database.prepare(
-            """
-            INSERT INTO class_counts (evaluation_id, category_id, iou, n_gt, n_det, tp, fp, fn)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for item in result.classCounts {
-            try counts.bind([
-                .integer(id), .integer(item.categoryID), .real(item.iou), .integer(Int64(item.groundTruth)),
-                .integer(Int64(item.detections)), .integer(Int64(item.truePositives)),
-                .integer(Int64(item.falsePositives)), .integer(Int64(item.falseNegatives)),
-            ])
-            try counts.run()
-        }
+        try insertCounts(result.classCounts, evaluationID: id)
         let curves = try BulkInsert(
             database, table: "pr_curves", columns: ["evaluation_id", "category_id", "iou", "precision", "score"],
             total: result.curves.count)
@@ -99,6 +182,22 @@ struct SQLiteEvaluations: EvaluationRepository {
             result.outcomes, rows: record.rows, detectionImages: record.detectionImages, evaluationID: id,
             database: database)
         return id
+    }
+
+    private func insertCounts(_ classCounts: [EvaluationResult.ClassCounts], evaluationID id: Int64) throws {
+        let counts = try database.prepare(
+            """
+            INSERT INTO class_counts (evaluation_id, category_id, iou, n_gt, n_det, tp, fp, fn)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for item in classCounts {
+            try counts.bind([
+                .integer(id), .integer(item.categoryID), .real(item.iou), .integer(Int64(item.groundTruth)),
+                .integer(Int64(item.detections)), .integer(Int64(item.truePositives)),
+                .integer(Int64(item.falsePositives)), .integer(Int64(item.falseNegatives)),
+            ])
+            try counts.run()
+        }
     }
 
     /// The summary values of evaluation `evaluationID`, stored under `parameters`, in display order. Throws

@@ -7,11 +7,12 @@ struct Push: ParsableCommand {
         abstract: "Copy runs from this store to another (a team's PostgreSQL store, or another file).",
         discussion: """
             Each run goes with its dataset (when the other store lacks it), detections, import options, category \
-            map, params, tags, note, and its baseline role when the other store's dataset has none; its default \
-            evaluation is computed there (evaluations and analyses give the same numbers on both stores, and \
-            others are computed when first asked for). A run already there with the same content is left as it \
-            is (its params, tags and note are brought in line); one with other content is refused unless \
-            --replace. A dataset of the same name with other ground truth is always refused.
+            map, params, tags, note, every stored evaluation (any protocol and options) and analysis (errors, \
+            confusion, thresholds), and its baseline role when the other store's dataset has none; a default \
+            evaluation the run lacks is computed there. A run already there with the same content is left as it \
+            is: its params, tags and note are brought in line and the evaluations and analyses it lacks are added \
+            (those only it has are kept). One with other content is refused unless --replace. A dataset of the \
+            same name with other ground truth is always refused.
             """)
 
     @Argument(help: ArgumentHelp("The runs to copy.", valueName: "run")) var runs: [String]
@@ -34,8 +35,8 @@ struct Pull: ParsableCommand {
         abstract: "Copy runs from another store (a team's PostgreSQL store, or another file) into this one.",
         discussion: """
             The same copy as `evaldb push`, the other way: each run comes with its dataset when missing here, its \
-            detections and metadata; the default evaluation is computed here. Same content: nothing changes; other \
-            content under the same name: refused unless --replace.
+            detections, metadata, stored evaluations and analyses. Same content: nothing changes (evaluations and \
+            analyses missing here are added); other content under the same name: refused unless --replace.
             """)
 
     @Argument(help: ArgumentHelp("The runs to copy.", valueName: "run")) var runs: [String]
@@ -70,24 +71,36 @@ enum Transfer {
         }
     }
 
-    /// `run 'a' pushed to URL: 734 detections, with dataset 'fake100'; evaluated there`, or what stayed.
+    /// `Run 'a' pushed to URL: 734 detections, 2 evaluations, 1 analysis; with dataset 'fake100'.`, or what stayed.
     static func line(_ result: TransferResult, verb: String, destination: String) -> String {
         var extras: [String] = []
         if result.copiedDataset { extras.append("with dataset '\(result.dataset)'") }
         if result.setBaseline { extras.append("its dataset's baseline there") }
         if result.evaluated { extras.append("evaluated there") }
         let tail = extras.isEmpty ? "" : "; " + extras.joined(separator: "; ")
+        let results = [
+            counted(result.copiedEvaluations, "evaluation", "evaluations"),
+            counted(result.copiedAnalyses, "analysis", "analyses"),
+        ].compactMap { $0 }
+        let contents = (["\(result.detections) detections"] + results).joined(separator: ", ")
         switch result.outcome {
         case .copied:
-            return "Run '\(result.run)' \(verb) \(destination): \(result.detections) detections\(tail)."
+            return "Run '\(result.run)' \(verb) \(destination): \(contents)\(tail)."
         case .replaced:
-            return "Run '\(result.run)' \(verb) \(destination), replacing the run of that name: "
-                + "\(result.detections) detections\(tail)."
+            return "Run '\(result.run)' \(verb) \(destination), replacing the run of that name: \(contents)\(tail)."
         case .unchanged:
-            let changes =
-                result.metadataChanges.isEmpty
-                ? "nothing changed" : "updated there: " + result.metadataChanges.joined(separator: ", ")
-            return "Run '\(result.run)' is in \(destination) with the same content already: \(changes)\(tail)."
+            var changes: [String] = []
+            if !result.metadataChanges.isEmpty {
+                changes.append("updated there: " + result.metadataChanges.joined(separator: ", "))
+            }
+            if !results.isEmpty { changes.append("copied there: " + results.joined(separator: ", ")) }
+            let changed = changes.isEmpty ? "nothing changed" : changes.joined(separator: "; ")
+            return "Run '\(result.run)' is in \(destination) with the same content already: \(changed)\(tail)."
         }
+    }
+
+    /// `1 evaluation`, `2 evaluations`; nil for none.
+    private static func counted(_ count: Int, _ one: String, _ many: String) -> String? {
+        count == 0 ? nil : "\(count) \(count == 1 ? one : many)"
     }
 }

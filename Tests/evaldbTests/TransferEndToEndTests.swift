@@ -93,9 +93,9 @@ struct TransferEndToEndTests {
         #expect(lines.first?.hasPrefix("Run 'a' pushed to ") == true, "\(pushed.stdout)")
         #expect(
             lines.first?.hasSuffix(
-                ": 734 detections; with dataset 'fake100'; its dataset's baseline there; evaluated there.") == true,
+                ": 734 detections, 1 evaluation; with dataset 'fake100'; its dataset's baseline there.") == true,
             "\(pushed.stdout)")
-        #expect(lines.last?.hasSuffix(" detections; with dataset 'vd'; evaluated there.") == true, "\(pushed.stdout)")
+        #expect(lines.last?.hasSuffix(" detections, 1 evaluation; with dataset 'vd'.") == true, "\(pushed.stdout)")
         for step in [
             ["eval", "a", "--format", "json"], ["eval", "b", "--format", "json"], ["eval", "v", "--format", "json"],
             ["eval", "a", "--protocol", "voc12", "--format", "json"], ["runs", "--format", "json"],
@@ -156,6 +156,125 @@ struct TransferEndToEndTests {
         }
         let pulledAgain = try on(back, ["pull", "a", "c", "--from", destination.location])
         #expect(pulledAgain.stdout.components(separatedBy: "nothing changed.").count == 3, "\(pulledAgain.stdout)")
+    }
+
+    /// Queries whose rows must be the same at both stores once a run is copied with its evaluations and analyses:
+    /// the documented views without their row ids (matched boxes by annotation id), with created_at and evaldb
+    /// version kept (a recomputed evaluation would have other ones), ordered the same in both dialects.
+    static let copiedResultQueries = [
+        """
+        SELECT run, dataset, protocol, params, is_default, metric, value, position, created_at FROM eval_summary
+        ORDER BY run, protocol, params, position
+        """,
+        """
+        SELECT run, protocol, params, is_default, category_id, category, metric, iou, area, max_dets, value
+        FROM class_ap ORDER BY run, protocol, params, category_id, metric, coalesce(iou, -1), area,
+        coalesce(max_dets, -1)
+        """,
+        """
+        SELECT run, protocol, params, category_id, n_gt, n_det, tp, fp, fn, iou, "AP" FROM class_summary
+        ORDER BY run, protocol, params, category_id
+        """,
+        """
+        SELECT r.name AS run, e.protocol, e.params, e.evaldb_version, e.duration_ms, c.category_id, c.iou,
+               c.precision, c.score
+        FROM pr_curves c JOIN evaluations e ON e.id = c.evaluation_id JOIN runs r ON r.id = e.run_id
+        ORDER BY run, e.protocol, e.params, c.category_id, c.iou
+        """,
+        """
+        SELECT m.run, m.protocol, m.params, m.seq, m.file_name, m.tp_mask, m.ignored_mask, a.annotation_id AS gt_50,
+               m.iou_50, b.annotation_id AS gt_75, m.iou_75, m.outcome_first_iou
+        FROM detection_matches m LEFT JOIN gt_boxes a ON a.id = m.gt_50 LEFT JOIN gt_boxes b ON b.id = m.gt_75
+        ORDER BY m.run, m.protocol, m.params, m.seq
+        """,
+        """
+        SELECT run, dataset, protocol, params, category_id, category, "AP50", error, count, "dAP" FROM tide_errors
+        ORDER BY run, protocol, params, coalesce(category_id, -1), error
+        """,
+        """
+        SELECT r.name AS run, a.kind, a.protocol, a.params, a.dataset_sha256, a.run_sha256, a.evaldb_version,
+               a.duration_ms, a.created_at, a.result
+        FROM analyses a JOIN runs r ON r.id = a.run_id ORDER BY run, a.kind, a.protocol, a.params
+        """,
+    ]
+
+    @Test(arguments: directions)
+    func pushCopiesEveryEvaluationAndAnalysis(from sourceBackend: Backend, to destinationBackend: Backend) throws {
+        let cli = try CLI()
+        defer { cli.remove() }
+        let source = try TestStore(sourceBackend, cli: cli, name: "source")
+        let destination = try TestStore(destinationBackend, cli: cli, name: "destination")
+        let coco = CLI.fixture("coco-val2014-fake100/gt/instances_val2014_100.json")
+        let detections = CLI.fixture("coco-val2014-fake100/dt/instances_val2014_fakebbox100_results.json")
+        func on(_ store: TestStore, _ arguments: [String]) throws -> CLI.Result {
+            let result = try cli.run(arguments + ["--db", store.location], withDatabase: false)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result
+        }
+        func sameRows(_ label: String) throws {
+            for query in Self.copiedResultQueries {
+                let one = try on(source, ["sql", query, "--format", "json"]).stdout
+                let two = try on(destination, ["sql", query, "--format", "json"]).stdout
+                #expect(one == two, "\(label): \(query)")
+                #expect(one.count > 10, "\(label): \(query) gave no rows")
+            }
+        }
+        // Other ids at the destination: its images and boxes come after another dataset's.
+        _ = try on(destination, ["dataset", "import", "vd", CLI.fixture("visdrone-synth")])
+        _ = try on(source, ["dataset", "import", "fake100", coco])
+        _ = try on(source, ["import", "a", detections, "--dataset", "fake100"])
+        _ = try on(source, ["eval", "a", "--protocol", "voc07"])
+        _ = try on(source, ["eval", "a", "--iou", "0.6,0.8", "--classes", "1,2,3"])
+        _ = try on(source, ["errors", "a"])
+
+        let pushed = try on(source, ["push", "a", "--to", destination.location])
+        #expect(
+            pushed.stdout.hasSuffix(": 734 detections, 3 evaluations, 1 analysis; with dataset 'fake100'.\n"),
+            "\(pushed.stdout)")
+        try sameRows("after push")
+        // Stored, not recomputed: eval reuses them, and nothing is added.
+        let before = try Self.counts(cli, destination)
+        for step in [
+            ["eval", "a"], ["eval", "a", "--protocol", "voc07"],
+            ["eval", "a", "--iou", "0.6,0.8", "--classes", "1,2,3"],
+        ] {
+            let result = try on(destination, step + ["--timing", "--format", "json"])
+            #expect(result.stderr.contains("a: reused the stored evaluation"), "\(step): \(result.stderr)")
+        }
+        #expect(
+            try on(destination, ["sql", "SELECT count(*) AS n FROM analyses", "--format", "csv"]).stdout == "n\n1\n")
+        _ = try on(destination, ["errors", "a"])
+        #expect(
+            try on(destination, ["sql", "SELECT count(*) AS n FROM analyses", "--format", "csv"]).stdout == "n\n1\n")
+        #expect(try Self.counts(cli, destination) == before)
+        try sameRows("after reading at the destination")
+
+        // Again: nothing changes, and it says so.
+        let again = try on(source, ["push", "a", "--to", destination.location])
+        #expect(again.stdout.hasSuffix("with the same content already: nothing changed.\n"), "\(again.stdout)")
+        #expect(try Self.counts(cli, destination) == before)
+
+        // A new evaluation at the source travels with the unchanged run; one only the destination has stays there.
+        _ = try on(source, ["eval", "a", "--protocol", "voc12"])
+        _ = try on(destination, ["confusion", "a"])
+        let added = try on(source, ["push", "a", "--to", destination.location])
+        #expect(
+            added.stdout.hasSuffix("with the same content already: copied there: 1 evaluation.\n"), "\(added.stdout)")
+        let kinds = "SELECT kind FROM analyses ORDER BY kind"
+        #expect(try on(destination, ["sql", kinds, "--format", "csv"]).stdout == "kind\nconfusion\nerrors\n")
+        let pulled = try on(source, ["pull", "a", "--from", destination.location])
+        #expect(
+            pulled.stdout.hasSuffix("with the same content already: copied there: 1 analysis.\n"), "\(pulled.stdout)")
+        try sameRows("after push and pull")
+
+        // --replace of other content replaces the run with its evaluations and analyses.
+        _ = try on(
+            destination, ["import", "a", detections, "--dataset", "fake100", "--box-offset", "1,0,0,0", "--replace"])
+        let replaced = try on(source, ["push", "a", "--replace", "--to", destination.location])
+        #expect(
+            replaced.stdout.hasSuffix("replacing the run of that name: 734 detections, 4 evaluations, 2 analyses.\n"),
+            "\(replaced.stdout)")
+        try sameRows("after replace")
     }
 
     @Test func anUnknownRunIsRefusedBeforeAnythingIsCopied() throws {
