@@ -11,8 +11,13 @@ import EvalStore
 /// and put back in `seq` order with one counting pass.
 struct EvaluationInputLoader {
     let database: Database
+    /// Runs at least this large are read in two halves side by side (tests lower it).
+    let splitThreshold: Int
 
-    init(_ database: Database) { self.database = database }
+    init(_ database: Database, splitThreshold: Int = 200_000) {
+        self.database = database
+        self.splitThreshold = splitThreshold
+    }
 
     /// The dataset's ground truth and the run's detections. On a database file, a second read-only
     /// connection reads the ground truth while this one reads the run's rows.
@@ -30,16 +35,61 @@ struct EvaluationInputLoader {
         let images = try datasetRows(of: "images", columns: "id", datasetID: datasetID)
         while try images.step() { rowIDs.append(images.int64(at: 0)) }
         let imageRowIDs = rowIDs
-        // This connection is used by one worker only while the other opens its own.
+        // This connection is used by one worker only while the others open their own.
         let side = SideLoad(self)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                side.groundTruth = Result {
-                    let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
-                    return try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
+        let count = try detectionCount(runID: runID)
+        if count >= splitThreshold && imageRowIDs.count >= 2 {
+            // The run's rows in two halves by image, each read by a connection of its own, beside the ground truth:
+            // at 5M detections reading rows is most of the load.
+            var detections = EvalDetections()
+            detections.image = [Int32](repeating: -1, count: count)
+            detections.category = [Int64](repeating: 0, count: count)
+            detections.score = [Double](repeating: 0, count: count)
+            detections.x = [Double](repeating: 0, count: count)
+            detections.y = [Double](repeating: 0, count: count)
+            detections.width = [Double](repeating: 0, count: count)
+            detections.height = [Double](repeating: 0, count: count)
+            let index = ImageIndex(rowIDs: imageRowIDs)
+            let middle = imageRowIDs[imageRowIDs.count / 2]
+            let halves = HalfReads()
+            SeqSlots.with(&detections) { slots in
+                DispatchQueue.concurrentPerform(iterations: 3) { part in
+                    if part == 0 {
+                        side.groundTruth = Result {
+                            let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
+                            return try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
+                        }
+                    } else {
+                        let result = Result {
+                            let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
+                            return try EvaluationInputLoader(other).fill(
+                                slots, runID: runID, count: count, index: index,
+                                imageRows: part == 1 ? (Int64.min, middle) : (middle, Int64.max))
+                        }
+                        if part == 1 { halves.first = result } else { halves.second = result }
+                    }
                 }
+            }
+            // Both halves must be read whole, from the same content of the run (each connection has its own
+            // snapshot: a replace between them could reuse the run's id), and fill every slot once.
+            if case .success(let first?) = halves.first, case .success(let second?) = halves.second,
+                first.sha256 == second.sha256, first.count == count, second.count == count,
+                first.filled + second.filled == count, !detections.image.contains(-1)
+            {
+                side.detections = .success((detections, (0..<Int64(count)).map { $0 }))
             } else {
-                side.detections = Result { try side.loader.detections(runID: runID, imageRowIDs: imageRowIDs) }
+                side.detections = Result { try self.detections(runID: runID, imageRowIDs: imageRowIDs) }
+            }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                if part == 0 {
+                    side.groundTruth = Result {
+                        let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
+                        return try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
+                    }
+                } else {
+                    side.detections = Result { try side.loader.detections(runID: runID, imageRowIDs: imageRowIDs) }
+                }
             }
         }
         guard let loadedGroundTruth = side.groundTruth, let loadedDetections = side.detections else {
@@ -178,6 +228,49 @@ struct EvaluationInputLoader {
         return (detections, (0..<Int64(count)).map { $0 })
     }
 
+    /// Reads the run's rows whose image row id is in `imageRows` (lower bound included, upper excluded) into the
+    /// slots their `seq` names, in one read transaction. Returns nil when a row's `seq` is not a free slot of
+    /// `0..<count` (the caller then reads the run with one connection, in `seq` order).
+    fileprivate func fill(
+        _ slots: SeqSlots, runID: Int64, count: Int, index: ImageIndex, imageRows: (Int64, Int64)
+    ) throws -> (sha256: String, count: Int, filled: Int)? {
+        try database.read {
+            guard
+                let run = try database.fetchOne(
+                    "SELECT sha256, detection_count FROM runs WHERE id = ?", [.integer(runID)]),
+                let sha = run[0].string, let stored = run[1].int
+            else { return nil }
+            let statement = try database.prepare(
+                """
+                SELECT seq, image_id, category_id, score, x, y, w, h FROM detections
+                WHERE run_id = ? AND image_id >= ? AND image_id < ?
+                """)
+            try statement.bind([.integer(runID), .integer(imageRows.0), .integer(imageRows.1)])
+            var lastRowID: Int64 = -1
+            var lastPosition: Int32 = 0
+            var filled = 0
+            while try statement.step() {
+                let seq = statement.int64(at: 0)
+                guard seq >= 0 && seq < Int64(count) && slots.image[Int(seq)] < 0 else { return nil }
+                let rowID = statement.int64(at: 1)
+                if rowID != lastRowID {
+                    lastRowID = rowID
+                    lastPosition = index.position(of: rowID)
+                }
+                let slot = Int(seq)
+                slots.image[slot] = lastPosition
+                slots.category[slot] = statement.int64(at: 2)
+                slots.score[slot] = statement.double(at: 3)
+                slots.x[slot] = statement.double(at: 4)
+                slots.y[slot] = statement.double(at: 5)
+                slots.width[slot] = statement.double(at: 6)
+                slots.height[slot] = statement.double(at: 7)
+                filled += 1
+            }
+            return (sha, stored, filled)
+        }
+    }
+
     private func detectionsSortedBySeq(runID: Int64, index: ImageIndex) throws -> (
         detections: EvalDetections, seq: [Int64]
     ) {
@@ -204,6 +297,46 @@ private final class SideLoad: @unchecked Sendable {
     var detections: Result<(detections: EvalDetections, seq: [Int64]), any Error>?
 
     init(_ loader: EvaluationInputLoader) { self.loader = loader }
+}
+
+/// The two halves' results.
+private final class HalfReads: @unchecked Sendable {
+    var first: Result<(sha256: String, count: Int, filled: Int)?, any Error>?
+    var second: Result<(sha256: String, count: Int, filled: Int)?, any Error>?
+}
+
+/// The columns of `EvalDetections` as raw storage, for readers filling disjoint slots from several threads.
+private struct SeqSlots: @unchecked Sendable {
+    let image: UnsafeMutablePointer<Int32>
+    let category: UnsafeMutablePointer<Int64>
+    let score: UnsafeMutablePointer<Double>
+    let x: UnsafeMutablePointer<Double>
+    let y: UnsafeMutablePointer<Double>
+    let width: UnsafeMutablePointer<Double>
+    let height: UnsafeMutablePointer<Double>
+
+    /// Calls `body` with the storage of `detections`' columns (all of one length, not empty).
+    static func with(_ detections: inout EvalDetections, _ body: (SeqSlots) -> Void) {
+        detections.image.withUnsafeMutableBufferPointer { image in
+            detections.category.withUnsafeMutableBufferPointer { category in
+                detections.score.withUnsafeMutableBufferPointer { score in
+                    detections.x.withUnsafeMutableBufferPointer { x in
+                        detections.y.withUnsafeMutableBufferPointer { y in
+                            detections.width.withUnsafeMutableBufferPointer { width in
+                                detections.height.withUnsafeMutableBufferPointer { height in
+                                    body(
+                                        SeqSlots(
+                                            image: image.baseAddress!, category: category.baseAddress!,
+                                            score: score.baseAddress!, x: x.baseAddress!, y: y.baseAddress!,
+                                            width: width.baseAddress!, height: height.baseAddress!))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Maps `images.id` row ids to positions, with an array when the ids are contiguous (as imports write them).
