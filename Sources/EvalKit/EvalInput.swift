@@ -89,6 +89,18 @@ public struct EvalDetections: Sendable {
 
     public init() {}
 
+    /// `count` detections not filled in yet, for readers that fill rows in any order: every image index -1 (no
+    /// image), every other column 0.
+    public init(unfilled count: Int) {
+        image = [Int32](repeating: -1, count: count)
+        category = [Int64](repeating: 0, count: count)
+        score = [Double](repeating: 0, count: count)
+        x = [Double](repeating: 0, count: count)
+        y = [Double](repeating: 0, count: count)
+        width = [Double](repeating: 0, count: count)
+        height = [Double](repeating: 0, count: count)
+    }
+
     /// Number of detections.
     public var count: Int { image.count }
 

@@ -31,74 +31,35 @@ struct PostgresEvaluations: EvaluationRepository {
         try connection.query("DELETE FROM evaluations WHERE id = $1", [.integer(id)])
     }
 
+    /// Stores a computed evaluation: its rows as `insert(copy:runID:)` writes them.
     func insert(_ record: EvaluationRecord, runID: Int64, datasetSHA256: String, runSHA256: String) throws -> Int64 {
         let result = record.result
-        let id =
-            try connection.query(
-                """
-                INSERT INTO evaluations (run_id, protocol, params, dataset_sha256, run_sha256, evaldb_version,
-                                         duration_ms, created_at, is_default)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
-                """,
-                [
-                    .integer(runID), .text(record.parameters.evaluationProtocol.rawValue),
-                    .text(record.parameters.canonicalJSON), .text(datasetSHA256), .text(runSHA256),
-                    .text(EvaldbVersion.current), .real(record.durationMilliseconds), .text(Timestamp.now()),
-                    .integer(record.isDefault ? 1 : 0),
-                ]
-            ).firstValue?.int64 ?? 0
-        var metrics = BinaryCopy()
-        for (position, item) in result.summary.enumerated() {
-            metrics.row(4)
-            metrics.int64(id)
-            metrics.int64(Int64(position))
-            metrics.text(item.metric.summaryName)
-            metrics.double(item.value)
-        }
-        try connection.copyBinary(
-            table: "evaluation_metrics", columns: ["evaluation_id", "position", "metric", "value"],
-            chunks: metrics.finish())
-        var classMetrics = BinaryCopy()
-        for (position, item) in result.classValues.enumerated() {
-            classMetrics.row(8)
-            classMetrics.int64(id)
-            classMetrics.int64(item.categoryID)
-            classMetrics.text(item.metric.statistic.rawValue)
-            classMetrics.double(item.metric.iou)
-            classMetrics.text(item.metric.area)
-            classMetrics.int64(item.metric.maxDetections.map(Int64.init))
-            classMetrics.double(item.value)
-            classMetrics.int64(Int64(position))
-        }
-        try connection.copyBinary(
-            table: "class_metrics",
-            columns: ["evaluation_id", "category_id", "metric", "iou", "area", "max_dets", "value", "position"],
-            chunks: classMetrics.finish())
-        try insertCounts(result.classCounts, evaluationID: id)
-        var curves = BinaryCopy()
-        for curve in result.curves {
-            curves.row(5)
-            curves.int64(id)
-            curves.int64(curve.categoryID)
-            curves.double(curve.iou)
-            curves.text(ResultText.array(curve.precision))
-            curves.text(ResultText.array(curve.score))
-        }
-        try connection.copyBinary(
-            table: "pr_curves", columns: ["evaluation_id", "category_id", "iou", "precision", "score"],
-            chunks: curves.finish())
-        var matches = BinaryCopy()
-        for (image, text) in ResultText.imageMatches(
-            result.outcomes, rows: record.rows, detectionImages: record.detectionImages)
-        {
-            matches.row(3)
-            matches.int64(id)
-            matches.int64(image)
-            matches.text(text)
-        }
-        try connection.copyBinary(
-            table: "image_matches", columns: ["evaluation_id", "image_id", "detections"], chunks: matches.finish())
-        return id
+        let evaluation = StoredEvaluation(
+            id: 0, runID: runID, protocolName: record.parameters.evaluationProtocol.rawValue,
+            parameters: record.parameters.canonicalJSON, datasetSHA256: datasetSHA256, runSHA256: runSHA256,
+            durationMilliseconds: record.durationMilliseconds, createdAt: Timestamp.now(), isDefault: record.isDefault,
+            evaldbVersion: EvaldbVersion.current)
+        let rows = EvaluationRows(
+            evaluation: evaluation,
+            metrics: result.summary.enumerated().map {
+                (position: Int64($0.offset), metric: $0.element.metric.summaryName, value: $0.element.value)
+            },
+            classMetrics: result.classValues.map {
+                EvaluationRows.ClassMetric(
+                    categoryID: $0.categoryID, metric: $0.metric.statistic.rawValue, iou: $0.metric.iou,
+                    area: $0.metric.area, maxDetections: $0.metric.maxDetections.map(Int64.init), value: $0.value)
+            },
+            classCounts: result.classCounts,
+            curves: result.curves.map {
+                (
+                    categoryID: $0.categoryID, iou: $0.iou, precision: ResultText.array($0.precision),
+                    score: ResultText.array($0.score)
+                )
+            },
+            imageMatches: ResultText.imageMatches(
+                result.outcomes, rows: record.rows, detectionImages: record.detectionImages
+            ).map { (imageRowID: $0.0, detections: $0.1) })
+        return try insert(copy: rows, runID: runID)
     }
 
     func insertCounts(_ classCounts: [EvaluationResult.ClassCounts], evaluationID id: Int64) throws {

@@ -99,14 +99,7 @@ struct PostgresInputLoader {
             seen[Int(item.seq)] = true
         }
         if !isDense { items.sort { $0.seq < $1.seq } }
-        var detections = EvalDetections()
-        detections.image = [Int32](repeating: -1, count: count)
-        detections.category = [Int64](repeating: 0, count: count)
-        detections.score = [Double](repeating: 0, count: count)
-        detections.x = [Double](repeating: 0, count: count)
-        detections.y = [Double](repeating: 0, count: count)
-        detections.width = [Double](repeating: 0, count: count)
-        detections.height = [Double](repeating: 0, count: count)
+        var detections = EvalDetections(unfilled: count)
         var seq = [Int64](repeating: 0, count: count)
         for (position, item) in items.enumerated() {
             let slot = isDense ? Int(item.seq) : position

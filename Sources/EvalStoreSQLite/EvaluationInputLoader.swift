@@ -41,14 +41,7 @@ struct EvaluationInputLoader {
         if count >= splitThreshold && imageRowIDs.count >= 2 {
             // The run's rows in two halves by image, each read by a connection of its own, beside the ground truth:
             // at 5M detections reading rows is most of the load.
-            var detections = EvalDetections()
-            detections.image = [Int32](repeating: -1, count: count)
-            detections.category = [Int64](repeating: 0, count: count)
-            detections.score = [Double](repeating: 0, count: count)
-            detections.x = [Double](repeating: 0, count: count)
-            detections.y = [Double](repeating: 0, count: count)
-            detections.width = [Double](repeating: 0, count: count)
-            detections.height = [Double](repeating: 0, count: count)
+            var detections = EvalDetections(unfilled: count)
             let index = ImageIndex(rowIDs: imageRowIDs)
             let middle = imageRowIDs[imageRowIDs.count / 2]
             let halves = HalfReads()
@@ -190,39 +183,13 @@ struct EvaluationInputLoader {
     ) {
         // Imports number a run's rows 0..<count when nothing was dropped: read in clustered (image, seq)
         // order straight into the slot each seq names. Anything else falls back to ORDER BY seq.
-        var detections = EvalDetections()
-        detections.image = [Int32](repeating: -1, count: count)
-        detections.category = [Int64](repeating: 0, count: count)
-        detections.score = [Double](repeating: 0, count: count)
-        detections.x = [Double](repeating: 0, count: count)
-        detections.y = [Double](repeating: 0, count: count)
-        detections.width = [Double](repeating: 0, count: count)
-        detections.height = [Double](repeating: 0, count: count)
+        guard count > 0 else { return try detectionsSortedBySeq(runID: runID, index: index) }
+        var detections = EvalDetections(unfilled: count)
         let statement = try database.prepare(
             "SELECT seq, image_id, category_id, score, x, y, w, h FROM detections WHERE run_id = ?")
         try statement.bind([.integer(runID)])
-        var lastRowID: Int64 = -1
-        var lastPosition: Int32 = 0
-        var filled = 0
-        while try statement.step() {
-            let seq = statement.int64(at: 0)
-            guard seq >= 0 && seq < Int64(count) && detections.image[Int(seq)] < 0 else {
-                return try detectionsSortedBySeq(runID: runID, index: index)
-            }
-            let rowID = statement.int64(at: 1)
-            if rowID != lastRowID {
-                lastRowID = rowID
-                lastPosition = index.position(of: rowID)
-            }
-            let slot = Int(seq)
-            detections.image[slot] = lastPosition
-            detections.category[slot] = statement.int64(at: 2)
-            detections.score[slot] = statement.double(at: 3)
-            detections.x[slot] = statement.double(at: 4)
-            detections.y[slot] = statement.double(at: 5)
-            detections.width[slot] = statement.double(at: 6)
-            detections.height[slot] = statement.double(at: 7)
-            filled += 1
+        let filled = try SeqSlots.with(&detections) { slots in
+            try Self.fillSlots(from: statement, into: slots, count: count, index: index)
         }
         guard filled == count else { return try detectionsSortedBySeq(runID: runID, index: index) }
         return (detections, (0..<Int64(count)).map { $0 })
@@ -246,29 +213,40 @@ struct EvaluationInputLoader {
                 WHERE run_id = ? AND image_id >= ? AND image_id < ?
                 """)
             try statement.bind([.integer(runID), .integer(imageRows.0), .integer(imageRows.1)])
-            var lastRowID: Int64 = -1
-            var lastPosition: Int32 = 0
-            var filled = 0
-            while try statement.step() {
-                let seq = statement.int64(at: 0)
-                guard seq >= 0 && seq < Int64(count) && slots.image[Int(seq)] < 0 else { return nil }
-                let rowID = statement.int64(at: 1)
-                if rowID != lastRowID {
-                    lastRowID = rowID
-                    lastPosition = index.position(of: rowID)
-                }
-                let slot = Int(seq)
-                slots.image[slot] = lastPosition
-                slots.category[slot] = statement.int64(at: 2)
-                slots.score[slot] = statement.double(at: 3)
-                slots.x[slot] = statement.double(at: 4)
-                slots.y[slot] = statement.double(at: 5)
-                slots.width[slot] = statement.double(at: 6)
-                slots.height[slot] = statement.double(at: 7)
-                filled += 1
+            guard let filled = try Self.fillSlots(from: statement, into: slots, count: count, index: index) else {
+                return nil
             }
             return (sha, stored, filled)
         }
+    }
+
+    /// Reads `statement`'s rows (seq, image_id, category_id, score, x, y, w, h) into the slots their `seq` names.
+    /// Returns how many it filled, or nil at the first `seq` that is not a free slot of `0..<count`.
+    fileprivate static func fillSlots(from statement: Statement, into slots: SeqSlots, count: Int, index: ImageIndex)
+        throws -> Int?
+    {
+        var lastRowID: Int64 = -1
+        var lastPosition: Int32 = 0
+        var filled = 0
+        while try statement.step() {
+            let seq = statement.int64(at: 0)
+            guard seq >= 0 && seq < Int64(count) && slots.image[Int(seq)] < 0 else { return nil }
+            let rowID = statement.int64(at: 1)
+            if rowID != lastRowID {
+                lastRowID = rowID
+                lastPosition = index.position(of: rowID)
+            }
+            let slot = Int(seq)
+            slots.image[slot] = lastPosition
+            slots.category[slot] = statement.int64(at: 2)
+            slots.score[slot] = statement.double(at: 3)
+            slots.x[slot] = statement.double(at: 4)
+            slots.y[slot] = statement.double(at: 5)
+            slots.width[slot] = statement.double(at: 6)
+            slots.height[slot] = statement.double(at: 7)
+            filled += 1
+        }
+        return filled
     }
 
     private func detectionsSortedBySeq(runID: Int64, index: ImageIndex) throws -> (
@@ -316,15 +294,15 @@ private struct SeqSlots: @unchecked Sendable {
     let height: UnsafeMutablePointer<Double>
 
     /// Calls `body` with the storage of `detections`' columns (all of one length, not empty).
-    static func with(_ detections: inout EvalDetections, _ body: (SeqSlots) -> Void) {
-        detections.image.withUnsafeMutableBufferPointer { image in
-            detections.category.withUnsafeMutableBufferPointer { category in
-                detections.score.withUnsafeMutableBufferPointer { score in
-                    detections.x.withUnsafeMutableBufferPointer { x in
-                        detections.y.withUnsafeMutableBufferPointer { y in
-                            detections.width.withUnsafeMutableBufferPointer { width in
-                                detections.height.withUnsafeMutableBufferPointer { height in
-                                    body(
+    static func with<T>(_ detections: inout EvalDetections, _ body: (SeqSlots) throws -> T) rethrows -> T {
+        try detections.image.withUnsafeMutableBufferPointer { image in
+            try detections.category.withUnsafeMutableBufferPointer { category in
+                try detections.score.withUnsafeMutableBufferPointer { score in
+                    try detections.x.withUnsafeMutableBufferPointer { x in
+                        try detections.y.withUnsafeMutableBufferPointer { y in
+                            try detections.width.withUnsafeMutableBufferPointer { width in
+                                try detections.height.withUnsafeMutableBufferPointer { height in
+                                    try body(
                                         SeqSlots(
                                             image: image.baseAddress!, category: category.baseAddress!,
                                             score: score.baseAddress!, x: x.baseAddress!, y: y.baseAddress!,
