@@ -40,7 +40,7 @@ import Testing
     func write(_ name: String, _ text: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(
             "evaldb-map-\(UUID().uuidString)-\(name)")
-        try text.write(to: url, atomically: true, encoding: .utf8)
+        try text.write(to: url, atomically: false, encoding: .utf8)
         return url.path
     }
 

@@ -9,9 +9,14 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("evaldb-\(UUID().uuidString).sqlite").path
     }
 
+    /// Removes a database file and the WAL files SQLite keeps beside it.
+    func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     @Test func migratesAFreshFileAndRecordsTheVersion() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { remove(path) }
         let db = try StoreConnection.open(path: path, mode: .create)
         #expect(try SchemaMigrator.version(of: db) == SchemaMigrator.currentVersion)
         #expect(try db.fetchValue("PRAGMA journal_mode") == .text("wal"))
@@ -27,7 +32,7 @@ import Testing
 
     @Test func refusesANewerSchema() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { remove(path) }
         do {
             let db = try StoreConnection.open(path: path, mode: .create)
             try db.execute("PRAGMA user_version = \(SchemaMigrator.currentVersion + 1)")
@@ -41,7 +46,7 @@ import Testing
 
     @Test func refusesAnotherApplicationsDatabase() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { remove(path) }
         do {
             let db = try Database(path: path)
             try db.execute("CREATE TABLE notes (x TEXT)")
@@ -61,7 +66,7 @@ import Testing
 
     @Test func readOnlyConnectionsCannotWrite() throws {
         let path = temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { remove(path) }
         _ = try StoreConnection.open(path: path, mode: .create)
         let reader = try StoreConnection.open(path: path, mode: .readOnly)
         let error = try #require(throws: DatabaseError.self) {

@@ -14,7 +14,7 @@ import EvalStore
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "evaldb-\(UUID().uuidString).sqlite"
         ).path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         do {
             let db = try Database(path: path)
             for migration in SchemaMigrator.embeddedMigrations.prefix(2) { try db.execute(migration.sql) }

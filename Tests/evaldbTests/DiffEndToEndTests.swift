@@ -265,7 +265,7 @@ import Testing
                     return "\(f[0]),\(f[1]),\(f[2]),\(f[3]),1.0,4,-1,-1"
                 }
             try (cars.joined(separator: "\n") + "\n" + base).write(
-                to: perfect.appendingPathComponent(file), atomically: true, encoding: .utf8)
+                to: perfect.appendingPathComponent(file), atomically: false, encoding: .utf8)
         }
         #expect(try cli.run(["import", "P", perfect.path, "--dataset", "vd"]).status == 0)
         let better = try cli.run(["diff", "A", "P", "--ci", "--resamples", "200", "--seed", "5", "--format", "json"])
@@ -299,11 +299,11 @@ import Testing
             return "[" + rows.joined(separator: ", ") + "]"
         }
         let folder = cli.folder
-        try gt.write(to: folder.appendingPathComponent("gt.json"), atomically: true, encoding: .utf8)
+        try gt.write(to: folder.appendingPathComponent("gt.json"), atomically: false, encoding: .utf8)
         try detections(skipping: nil).write(
-            to: folder.appendingPathComponent("a.json"), atomically: true, encoding: .utf8)
+            to: folder.appendingPathComponent("a.json"), atomically: false, encoding: .utf8)
         try detections(skipping: 2).write(
-            to: folder.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
+            to: folder.appendingPathComponent("b.json"), atomically: false, encoding: .utf8)
         #expect(try cli.run(["dataset", "import", "cars", folder.appendingPathComponent("gt.json").path]).status == 0)
         for run in ["a", "b"] {
             let path = folder.appendingPathComponent("\(run).json").path
