@@ -88,10 +88,10 @@ public final class Database {
         return text
     }
 
-    /// Applies the process-wide SQLite configuration once, before any connection opens.
-    /// The page size of databases this connection creates.
+    /// The page size of the databases connections create.
     public static let newDatabasePageSize = 65536
 
+    /// Applies the process-wide SQLite configuration once, before any connection opens.
     private static let configured: Bool = evaldb_sqlite_configure() == SQLITE_OK
 
     /// A fresh private in-memory database (tests).

@@ -68,31 +68,30 @@ public enum InputReading {
             if InputFiles.kind(of: path) == .file, let file = MappedFile(path: path, readers: 2) {
                 let work = ParallelWork()
                 let total = file.bytes.count
-                // The hash waits when it runs ahead of the parser: the two must run side by side.
-                let ranSideBySide = SideBySide.run({ read(part: 0) }, { read(part: 1) })
-                func read(part: Int) {
-                    if part == 0 {
-                        var hasher = SHA256()
-                        let chunk = 1 << 22
-                        var start = 0
-                        while start < total {
-                            let end = min(total, start + chunk)
-                            hasher.update(UnsafeBufferPointer(rebasing: file.bytes[start..<end]))
-                            file.advance(reader: 0, to: end)
-                            start = end
-                        }
-                        work.hash = hasher.finalizeHex()
-                    } else {
-                        work.batch = Result { () throws(ReadError) in
-                            try CocoResultsReader.read(buffer: file.bytes, path: path) { offset in
-                                file.advance(reader: 1, to: offset)
-                                progress?(offset, total)
-                            }
-                        }
-                        file.advance(reader: 1, to: total)
-                        progress?(total, total)
+                func hash() {
+                    var hasher = SHA256()
+                    let chunk = 1 << 22
+                    var start = 0
+                    while start < total {
+                        let end = min(total, start + chunk)
+                        hasher.update(UnsafeBufferPointer(rebasing: file.bytes[start..<end]))
+                        file.advance(reader: 0, to: end)
+                        start = end
                     }
+                    work.hash = hasher.finalizeHex()
                 }
+                func parse() {
+                    work.batch = Result { () throws(ReadError) in
+                        try CocoResultsReader.read(buffer: file.bytes, path: path) { offset in
+                            file.advance(reader: 1, to: offset)
+                            progress?(offset, total)
+                        }
+                    }
+                    file.advance(reader: 1, to: total)
+                    progress?(total, total)
+                }
+                // The hash waits when it runs ahead of the parser: the two must run side by side.
+                let ranSideBySide = SideBySide.run(hash, parse)
                 if ranSideBySide {
                     guard let batch = work.batch else { throw ReadError.unreadable(path: path, reason: "not parsed") }
                     return (try batch.get(), work.hash, format == nil)

@@ -20,7 +20,8 @@ struct EvaluationInputLoader {
     }
 
     /// The dataset's ground truth and the run's detections. On a database file, a second read-only
-    /// connection reads the ground truth while this one reads the run's rows.
+    /// connection reads the ground truth while this one reads the run's rows; a run of `splitThreshold` rows or
+    /// more is read in two halves by image instead, by two more read-only connections.
     func inputs(datasetID: Int64, runID: Int64) throws -> EvaluationInputs {
         let path = database.path
         let immutable = database.isImmutable
@@ -35,6 +36,9 @@ struct EvaluationInputLoader {
         let images = try datasetRows(of: "images", columns: "id", datasetID: datasetID)
         while try images.step() { rowIDs.append(images.int64(at: 0)) }
         let imageRowIDs = rowIDs
+        @Sendable func reader() throws -> EvaluationInputLoader {
+            EvaluationInputLoader(try Database(path: path, readOnly: true, create: false, immutable: immutable))
+        }
         // This connection is used by one worker only while the others open their own.
         let side = SideLoad(self)
         let count = try detectionCount(runID: runID)
@@ -47,20 +51,16 @@ struct EvaluationInputLoader {
             let halves = HalfReads()
             SeqSlots.with(&detections) { slots in
                 DispatchQueue.concurrentPerform(iterations: 3) { part in
-                    if part == 0 {
-                        side.groundTruth = Result {
-                            let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
-                            return try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
-                        }
-                    } else {
-                        let result = Result {
-                            let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
-                            return try EvaluationInputLoader(other).fill(
-                                slots, runID: runID, count: count, index: index,
-                                imageRows: part == 1 ? (Int64.min, middle) : (middle, Int64.max))
-                        }
-                        if part == 1 { halves.first = result } else { halves.second = result }
+                    guard part > 0 else {
+                        side.groundTruth = Result { try reader().groundTruth(datasetID: datasetID) }
+                        return
                     }
+                    let result = Result {
+                        try reader().fill(
+                            slots, runID: runID, count: count, index: index,
+                            imageRows: part == 1 ? (Int64.min, middle) : (middle, Int64.max))
+                    }
+                    if part == 1 { halves.first = result } else { halves.second = result }
                 }
             }
             // Both halves must be read whole, from the same content of the run (each connection has its own
@@ -69,24 +69,21 @@ struct EvaluationInputLoader {
                 first.sha256 == second.sha256, first.count == count, second.count == count,
                 first.filled + second.filled == count, !detections.image.contains(-1)
             {
-                side.detections = .success((detections, (0..<Int64(count)).map { $0 }))
+                side.detections = .success((detections, Array(0..<Int64(count))))
             } else {
                 side.detections = Result { try self.detections(runID: runID, imageRowIDs: imageRowIDs) }
             }
         } else {
             DispatchQueue.concurrentPerform(iterations: 2) { part in
                 if part == 0 {
-                    side.groundTruth = Result {
-                        let other = try Database(path: path, readOnly: true, create: false, immutable: immutable)
-                        return try EvaluationInputLoader(other).groundTruth(datasetID: datasetID)
-                    }
+                    side.groundTruth = Result { try reader().groundTruth(datasetID: datasetID) }
                 } else {
                     side.detections = Result { try side.loader.detections(runID: runID, imageRowIDs: imageRowIDs) }
                 }
             }
         }
         guard let loadedGroundTruth = side.groundTruth, let loadedDetections = side.detections else {
-            preconditionFailure("concurrentPerform(iterations: 2) ran both halves")
+            preconditionFailure("concurrentPerform ran every part")
         }
         let (groundTruth, gtImageRowIDs, boxRowIDs) = try loadedGroundTruth.get()
         let (detections, seq) = try loadedDetections.get()
@@ -192,7 +189,7 @@ struct EvaluationInputLoader {
             try Self.fillSlots(from: statement, into: slots, count: count, index: index)
         }
         guard filled == count else { return try detectionsSortedBySeq(runID: runID, index: index) }
-        return (detections, (0..<Int64(count)).map { $0 })
+        return (detections, Array(0..<Int64(count)))
     }
 
     /// Reads the run's rows whose image row id is in `imageRows` (lower bound included, upper excluded) into the
