@@ -224,6 +224,30 @@ public enum StoreValue: Sendable, Equatable {
     case real(Double)
     case text(String)
     case blob([UInt8])
+
+    /// An integer, or a real that is a whole number; else nil.
+    public var int64: Int64? {
+        switch self {
+        case .integer(let value): return value
+        case .real(let value): return Int64(exactly: value)
+        default: return nil
+        }
+    }
+
+    /// A number as Double; else nil.
+    public var double: Double? {
+        switch self {
+        case .integer(let value): return Double(value)
+        case .real(let value): return value
+        default: return nil
+        }
+    }
+
+    /// The text of a text value; else nil.
+    public var string: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
 }
 
 /// The rows of a query, with its column names; `changes` counts the rows a writing statement changed.

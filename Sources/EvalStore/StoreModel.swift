@@ -253,6 +253,21 @@ public enum AnalysisKind: String, Sendable, CaseIterable {
     case errors, confusion, thresholds
 }
 
+extension StoredEvaluation {
+    /// The `evaluations` columns `init(row:)` reads, in its order.
+    public static let columns =
+        "id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, is_default, evaldb_version"
+
+    /// An evaluation from a row of `columns`.
+    public init(row: [StoreValue]) {
+        self.init(
+            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, protocolName: row[2].string ?? "",
+            parameters: row[3].string ?? "", datasetSHA256: row[4].string ?? "", runSHA256: row[5].string ?? "",
+            durationMilliseconds: row[6].double ?? 0, createdAt: row[7].string ?? "", isDefault: row[8].int64 == 1,
+            evaldbVersion: row[9].string ?? "")
+    }
+}
+
 /// A stored analysis: its result is the command's JSON without the run's and dataset's names.
 public struct StoredAnalysis: Sendable, Equatable {
     public var id: Int64
@@ -285,5 +300,22 @@ public struct StoredAnalysis: Sendable, Equatable {
         self.durationMilliseconds = durationMilliseconds
         self.createdAt = createdAt
         self.result = result
+    }
+}
+
+extension StoredAnalysis {
+    /// The `analyses` columns `init(row:)` reads, in its order.
+    public static let columns = """
+        id, run_id, kind, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, result, evaldb_version
+        """
+
+    /// An analysis from a row of `columns`; nil for a kind this evaldb does not know.
+    public init?(row: [StoreValue]) {
+        guard let kind = AnalysisKind(rawValue: row[2].string ?? "") else { return nil }
+        self.init(
+            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, kind: kind, protocolName: row[3].string ?? "",
+            parameters: row[4].string ?? "", datasetSHA256: row[5].string ?? "", runSHA256: row[6].string ?? "",
+            durationMilliseconds: row[7].double ?? 0, createdAt: row[8].string ?? "", result: row[9].string ?? "",
+            evaldbVersion: row[10].string ?? "")
     }
 }

@@ -126,7 +126,7 @@ public struct StoreTransfer {
         let detections =
             isUnchanged ? nil : try resolvedDetections(of: run, inputs: try inputs(), to: datasetAtDestination)
         let categoryMap = try source.runs.categoryMap(of: run).rows.map {
-            (modelKey: $0[0].text ?? "", categoryID: $0[1].integerValue ?? 0)
+            (modelKey: $0[0].string ?? "", categoryID: $0[1].int64 ?? 0)
         }
         let metadata = RunMetadata(
             name: run.name, datasetID: datasetAtDestination.id, format: run.format, source: run.source,
@@ -246,19 +246,5 @@ public struct StoreTransfer {
             try destination.baselines.set(stored)
             return true
         }
-    }
-}
-
-extension StoreValue {
-    /// The text of a text value, else nil.
-    var text: String? {
-        if case .text(let value) = self { return value }
-        return nil
-    }
-
-    /// The integer of an integer value, else nil.
-    var integerValue: Int64? {
-        if case .integer(let value) = self { return value }
-        return nil
     }
 }

@@ -5,8 +5,8 @@ import EvalStore
 extension PostgresEvaluations {
     func all(runID: Int64) throws -> [StoredEvaluation] {
         try connection.query(
-            "SELECT \(Self.columns) FROM evaluations WHERE run_id = $1 ORDER BY id", [.integer(runID)]
-        ).valueRows.map(Self.stored)
+            "SELECT \(StoredEvaluation.columns) FROM evaluations WHERE run_id = $1 ORDER BY id", [.integer(runID)]
+        ).valueRows.map(StoredEvaluation.init(row:))
     }
 
     func rows(of evaluation: StoredEvaluation) throws -> EvaluationRows {
@@ -114,8 +114,10 @@ extension PostgresEvaluations {
 
 extension PostgresAnalyses {
     func all(runID: Int64) throws -> [StoredAnalysis] {
-        try connection.query("SELECT \(Self.columns) FROM analyses WHERE run_id = $1 ORDER BY id", [.integer(runID)])
-            .valueRows.compactMap(Self.stored)
+        try connection.query(
+            "SELECT \(StoredAnalysis.columns) FROM analyses WHERE run_id = $1 ORDER BY id", [.integer(runID)]
+        )
+        .valueRows.compactMap(StoredAnalysis.init(row:))
     }
 
     func insert(copy analysis: StoredAnalysis, runID: Int64) throws -> Int64 {

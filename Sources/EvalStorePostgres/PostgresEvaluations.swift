@@ -8,23 +8,11 @@ struct PostgresEvaluations: EvaluationRepository {
     let store: PostgresStore
     var connection: BlockingConnection { store.connection }
 
-    /// The columns `stored(_:)` reads.
-    static let columns =
-        "id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, is_default, evaldb_version"
-
-    static func stored(_ row: [StoreValue]) -> StoredEvaluation {
-        StoredEvaluation(
-            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, protocolName: row[2].string ?? "",
-            parameters: row[3].string ?? "", datasetSHA256: row[4].string ?? "", runSHA256: row[5].string ?? "",
-            durationMilliseconds: row[6].double ?? 0, createdAt: row[7].string ?? "", isDefault: row[8].int64 == 1,
-            evaldbVersion: row[9].string ?? "")
-    }
-
     func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation? {
         try connection.query(
-            "SELECT \(Self.columns) FROM evaluations WHERE run_id = $1 AND protocol = $2 AND params = $3",
+            "SELECT \(StoredEvaluation.columns) FROM evaluations WHERE run_id = $1 AND protocol = $2 AND params = $3",
             [.integer(runID), .text(protocolName), .text(parameters)]
-        ).valueRows.first.map(Self.stored)
+        ).valueRows.first.map(StoredEvaluation.init(row:))
     }
 
     func delete(id: Int64) throws {
@@ -148,25 +136,11 @@ struct PostgresAnalyses: AnalysisRepository {
     let store: PostgresStore
     var connection: BlockingConnection { store.connection }
 
-    /// The columns `stored(_:)` reads.
-    static let columns = """
-        id, run_id, kind, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, result, evaldb_version
-        """
-
-    static func stored(_ row: [StoreValue]) -> StoredAnalysis? {
-        guard let kind = AnalysisKind(rawValue: row[2].string ?? "") else { return nil }
-        return StoredAnalysis(
-            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, kind: kind, protocolName: row[3].string ?? "",
-            parameters: row[4].string ?? "", datasetSHA256: row[5].string ?? "", runSHA256: row[6].string ?? "",
-            durationMilliseconds: row[7].double ?? 0, createdAt: row[8].string ?? "", result: row[9].string ?? "",
-            evaldbVersion: row[10].string ?? "")
-    }
-
     func find(runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String) throws -> StoredAnalysis? {
         try connection.query(
-            "SELECT \(Self.columns) FROM analyses WHERE run_id = $1 AND kind = $2 AND protocol = $3 AND params = $4",
+            "SELECT \(StoredAnalysis.columns) FROM analyses WHERE run_id = $1 AND kind = $2 AND protocol = $3 AND params = $4",
             [.integer(runID), .text(kind.rawValue), .text(protocolName), .text(parameters)]
-        ).valueRows.first.flatMap(Self.stored)
+        ).valueRows.first.flatMap(StoredAnalysis.init(row:))
     }
 
     func insert(_ analysis: StoredAnalysis) throws -> Int64 {

@@ -120,16 +120,5 @@ struct PostgresRunListing {
 extension PostgresStore {
     /// Runs `body` in a READ ONLY transaction (or in the open write transaction, where a user's condition is run
     /// inside a savepoint-free read; conditions there come from evaldb's own callers).
-    func readOnly<T>(_ body: () throws -> T) throws -> T {
-        if isWriting { return try body() }
-        try connection.query("BEGIN READ ONLY")
-        do {
-            let value = try body()
-            try connection.query("COMMIT")
-            return value
-        } catch {
-            _ = try? connection.query("ROLLBACK")
-            throw error
-        }
-    }
+    func readOnly<T>(_ body: () throws -> T) throws -> T { try reading(begin: "BEGIN READ ONLY", body) }
 }

@@ -74,8 +74,13 @@ public final class PostgresStore: Store {
 
     /// Runs `body` in one read-only snapshot (or in the open write transaction).
     func readSnapshot<T>(_ body: () throws -> T) throws -> T {
+        try reading(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    /// Runs `body` in a read-only transaction opened by `begin` (or in the open write transaction).
+    func reading<T>(begin: String, _ body: () throws -> T) throws -> T {
         if isWriting { return try body() }
-        try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try connection.query(begin)
         do {
             let value = try body()
             try connection.query("COMMIT")

@@ -73,26 +73,6 @@ extension StoreValue {
         }
     }
 
-    var int64: Int64? {
-        switch self {
-        case .integer(let value): return value
-        case .real(let value): return Int64(exactly: value)
-        default: return nil
-        }
-    }
-
-    var double: Double? {
-        switch self {
-        case .integer(let value): return Double(value)
-        case .real(let value): return value
-        default: return nil
-        }
-    }
-
-    var string: String? {
-        if case .text(let value) = self { return value }
-        return nil
-    }
 }
 
 extension PostgresCell {

@@ -5,30 +5,20 @@ import EvalStore
 struct SQLiteAnalyses: AnalysisRepository {
     let database: Database
 
-    /// The columns `stored(_:)` reads.
-    private static let columns = """
-        id, run_id, kind, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, result, evaldb_version
-        """
-
-    private static func stored(_ row: Row) -> StoredAnalysis? {
-        guard let kind = AnalysisKind(rawValue: row[2].string ?? "") else { return nil }
-        return StoredAnalysis(
-            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, kind: kind, protocolName: row[3].string ?? "",
-            parameters: row[4].string ?? "", datasetSHA256: row[5].string ?? "", runSHA256: row[6].string ?? "",
-            durationMilliseconds: row[7].double ?? 0, createdAt: row[8].string ?? "", result: row[9].string ?? "",
-            evaldbVersion: row[10].string ?? "")
-    }
+    private static func stored(_ row: Row) -> StoredAnalysis? { StoredAnalysis(row: row.values.map(StoreValue.init)) }
 
     func find(runID: Int64, kind: AnalysisKind, protocolName: String, parameters: String) throws -> StoredAnalysis? {
         try database.fetchOne(
-            "SELECT \(Self.columns) FROM analyses WHERE run_id = ? AND kind = ? AND protocol = ? AND params = ?",
+            "SELECT \(StoredAnalysis.columns) FROM analyses WHERE run_id = ? AND kind = ? AND protocol = ? AND params = ?",
             [.integer(runID), .text(kind.rawValue), .text(protocolName), .text(parameters)]
         ).flatMap(Self.stored)
     }
 
     func all(runID: Int64) throws -> [StoredAnalysis] {
-        try database.fetchAll("SELECT \(Self.columns) FROM analyses WHERE run_id = ? ORDER BY id", [.integer(runID)])
-            .compactMap(Self.stored)
+        try database.fetchAll(
+            "SELECT \(StoredAnalysis.columns) FROM analyses WHERE run_id = ? ORDER BY id", [.integer(runID)]
+        )
+        .compactMap(Self.stored)
     }
 
     func insert(copy analysis: StoredAnalysis, runID: Int64) throws -> Int64 {

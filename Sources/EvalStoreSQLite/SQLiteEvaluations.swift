@@ -6,29 +6,21 @@ import EvalStore
 struct SQLiteEvaluations: EvaluationRepository {
     let database: Database
 
-    /// The columns `stored(_:)` reads.
-    private static let columns =
-        "id, run_id, protocol, params, dataset_sha256, run_sha256, duration_ms, created_at, is_default, evaldb_version"
-
     private static func stored(_ row: Row) -> StoredEvaluation {
-        StoredEvaluation(
-            id: row[0].int64 ?? 0, runID: row[1].int64 ?? 0, protocolName: row[2].string ?? "",
-            parameters: row[3].string ?? "", datasetSHA256: row[4].string ?? "", runSHA256: row[5].string ?? "",
-            durationMilliseconds: row[6].double ?? 0, createdAt: row[7].string ?? "", isDefault: row[8].int64 == 1,
-            evaldbVersion: row[9].string ?? "")
+        StoredEvaluation(row: row.values.map(StoreValue.init))
     }
 
     /// The stored evaluation of `runID` under `protocolName` and `parameters`, or nil.
     func find(runID: Int64, protocolName: String, parameters: String) throws -> StoredEvaluation? {
         try database.fetchOne(
-            "SELECT \(Self.columns) FROM evaluations WHERE run_id = ? AND protocol = ? AND params = ?",
+            "SELECT \(StoredEvaluation.columns) FROM evaluations WHERE run_id = ? AND protocol = ? AND params = ?",
             [.integer(runID), .text(protocolName), .text(parameters)]
         ).map(Self.stored)
     }
 
     func all(runID: Int64) throws -> [StoredEvaluation] {
         try database.fetchAll(
-            "SELECT \(Self.columns) FROM evaluations WHERE run_id = ? ORDER BY id", [.integer(runID)]
+            "SELECT \(StoredEvaluation.columns) FROM evaluations WHERE run_id = ? ORDER BY id", [.integer(runID)]
         ).map(Self.stored)
     }
 
