@@ -30,7 +30,7 @@ enum MatchEncoding {
         let rowCount = parts.reduce(0) { $0 + $1.images.count }
         let insert = try BulkInsert(
             database, table: "image_matches", columns: ["evaluation_id", "image_id", "detections"], total: rowCount,
-            rowsPerStatement: 16)
+            rowsPerStatement: 1024)
         for part in parts {
             try part.text.bytes.withUnsafeBufferPointer { bytes in
                 for (row, image) in part.images.enumerated() {

@@ -181,4 +181,41 @@ import Testing
         #expect(rows.map { $0[0].int ?? -1 } == Array(0..<total))
         #expect(rows.map { $0[1].double ?? -1 } == (0..<total).map { Double($0) / 4 })
     }
+
+    /// With the default batch (as many rows as 32766 parameters hold: 16383 here), every row still lands once.
+    @Test func theLargestBatchesInsertEveryRow() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (i INTEGER PRIMARY KEY, x REAL) STRICT")
+        let total = 40_000
+        try db.transaction {
+            let insert = try BulkInsert(db, table: "t", columns: ["i", "x"], total: total)
+            for i in 0..<total {
+                try insert.row { statement, base in
+                    statement.bind(int64: Int64(i), at: base + 1)
+                    statement.bind(double: Double(i), at: base + 2)
+                }
+            }
+        }
+        #expect(try db.fetchValue("SELECT count(*) FROM t") == .integer(Int64(total)))
+        #expect(try db.fetchValue("SELECT sum(i) FROM t") == .integer(Int64(total * (total - 1) / 2)))
+    }
+
+    /// A row that breaks a constraint in the middle of a batch fails the insert, and the caller's transaction
+    /// leaves nothing of the batch (`OR FAIL` keeps the statement's earlier rows until the rollback).
+    @Test func aFailingRowLeavesNothingOnceTheTransactionRollsBack() throws {
+        let db = try Database.inMemory()
+        try db.execute("CREATE TABLE t (i INTEGER PRIMARY KEY, x REAL NOT NULL) STRICT")
+        #expect(throws: DatabaseError.self) {
+            try db.transaction {
+                let insert = try BulkInsert(db, table: "t", columns: ["i", "x"], total: 100, rowsPerStatement: 64)
+                for i in 0..<100 {
+                    try insert.row { statement, base in
+                        statement.bind(int64: Int64(i), at: base + 1)
+                        try statement.bind(i == 40 ? .null : .real(1), at: base + 2)
+                    }
+                }
+            }
+        }
+        #expect(try db.fetchValue("SELECT count(*) FROM t") == .integer(0))
+    }
 }
