@@ -10,8 +10,8 @@
 /// statement journal, a temporary file holding the original of every existing page the statement changes (the
 /// B-tree's last leaf and its parents, at least, for each statement). With 64 KiB pages and 64 rows per statement
 /// that was 2 KB of journal per row: at 5M detections, 10 GB written to a temporary file, a third of the import.
-/// `OR FAIL` removes the abort (when foreign-key checks are off), and batches as large as SQLite's parameter limit
-/// allows make the journal that immediate foreign-key checks still need a few pages per thousands of rows.
+/// `OR FAIL` removes the abort (when foreign-key checks are off), and batches of a thousand rows make the journal that immediate foreign-key checks still need a few pages per
+/// thousand rows.
 public final class BulkInsert {
     private let columnCount: Int
     private let rowsPerStatement: Int
@@ -23,8 +23,8 @@ public final class BulkInsert {
     private var filled = 0
 
     /// Prepares the insert of `total` rows of `columns` into `table`, `rowsPerStatement` at a time (at most as many
-    /// as SQLite's 32766 parameters per statement hold).
-    public init(_ database: Database, table: String, columns: [String], total: Int, rowsPerStatement: Int = 32_766)
+    /// as SQLite's 32766 parameters per statement hold). A thousand rows cost a few MB of bound values at most.
+    public init(_ database: Database, table: String, columns: [String], total: Int, rowsPerStatement: Int = 1024)
         throws
     {
         columnCount = columns.count

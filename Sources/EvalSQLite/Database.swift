@@ -189,6 +189,16 @@ public final class Database {
         }
     }
 
+    /// Runs `body` with SQLite's page cache at `kibibytes` KiB, then restores the cache size it had, whatever
+    /// `body` does. For passes that touch each page once or append in key order, where a small cache does as well
+    /// as a large one and keeps the process's peak lower.
+    public func withCacheSize<T>(kibibytes: Int, _ body: () throws -> T) throws -> T {
+        let saved = try fetchValue("PRAGMA cache_size").int ?? -2000
+        try execute("PRAGMA cache_size = -\(kibibytes)")
+        defer { try? execute("PRAGMA cache_size = \(saved)") }
+        return try body()
+    }
+
     /// A write: the same as `transaction`.
     public func write<T>(_ body: () throws -> T) throws -> T {
         try transaction(body)

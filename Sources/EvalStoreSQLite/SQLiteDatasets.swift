@@ -126,46 +126,45 @@ struct SQLiteDatasets: DatasetRepository {
         // One pass over the images and boxes: a small page cache does as well as the import's 32 MB, which it
         // would otherwise fill while the detections are parsed side by side (at 50k images, 35 MB more at the
         // import's peak).
-        let cacheSize = try database.fetchValue("PRAGMA cache_size").int ?? -2000
-        try database.execute("PRAGMA cache_size = -1024")
-        defer { try? database.execute("PRAGMA cache_size = \(cacheSize)") }
-        var images: [ImageRecord] = []
-        var rowIDs: [Int64] = []
-        let statement = try database.prepare(
-            "SELECT id, external_id, file_name, width, height FROM images WHERE dataset_id = ? ORDER BY id")
-        try statement.bind([.integer(dataset.id)])
-        while try statement.step() {
-            rowIDs.append(statement.int64(at: 0))
-            images.append(
-                ImageRecord(
-                    id: statement.int64(at: 1), fileName: statement.column(2).string ?? "",
-                    width: Int(statement.int64(at: 3)), height: Int(statement.int64(at: 4))))
+        try database.withCacheSize(kibibytes: 1024) {
+            var images: [ImageRecord] = []
+            var rowIDs: [Int64] = []
+            let statement = try database.prepare(
+                "SELECT id, external_id, file_name, width, height FROM images WHERE dataset_id = ? ORDER BY id")
+            try statement.bind([.integer(dataset.id)])
+            while try statement.step() {
+                rowIDs.append(statement.int64(at: 0))
+                images.append(
+                    ImageRecord(
+                        id: statement.int64(at: 1), fileName: statement.column(2).string ?? "",
+                        width: Int(statement.int64(at: 3)), height: Int(statement.int64(at: 4))))
+            }
+            let categories = try categories(datasetID: dataset.id)
+            // The boxes, for scoring readings of an export against them.
+            var index: [Int64: Int] = [:]
+            for (position, rowID) in rowIDs.enumerated() { index[rowID] = position }
+            var boxes = CatalogBoxes.Builder(imageCount: images.count)
+            var largest = 0.0
+            let boxRows = try database.prepare(
+                "SELECT image_id, category_id, x, y, w, h FROM gt_boxes WHERE dataset_id = ?")
+            try boxRows.bind([.integer(dataset.id)])
+            while try boxRows.step() {
+                let (x, y, w, h) = (
+                    boxRows.double(at: 2), boxRows.double(at: 3), boxRows.double(at: 4), boxRows.double(at: 5)
+                )
+                largest = max(largest, x + w, y + h)
+                boxes.append(
+                    image: index[boxRows.int64(at: 0)] ?? -1, category: boxRows.int64(at: 1), x: x, y: y, width: w,
+                    height: h)
+            }
+            let catalog = DatasetCatalog(
+                name: dataset.name, format: dataset.format, images: images, categories: categories,
+                largestGroundTruthCoordinate: largest, boxes: boxes.build())
+            // The pages just read are not needed again before the import stores its run: hand the page cache back
+            // (tens of MB for a large dataset) while the detections are diagnosed.
+            try database.execute("PRAGMA shrink_memory")
+            return (catalog, rowIDs)
         }
-        let categories = try categories(datasetID: dataset.id)
-        // The boxes, for scoring readings of an export against them.
-        var index: [Int64: Int] = [:]
-        for (position, rowID) in rowIDs.enumerated() { index[rowID] = position }
-        var boxes = CatalogBoxes.Builder(imageCount: images.count)
-        var largest = 0.0
-        let boxRows = try database.prepare(
-            "SELECT image_id, category_id, x, y, w, h FROM gt_boxes WHERE dataset_id = ?")
-        try boxRows.bind([.integer(dataset.id)])
-        while try boxRows.step() {
-            let (x, y, w, h) = (
-                boxRows.double(at: 2), boxRows.double(at: 3), boxRows.double(at: 4), boxRows.double(at: 5)
-            )
-            largest = max(largest, x + w, y + h)
-            boxes.append(
-                image: index[boxRows.int64(at: 0)] ?? -1, category: boxRows.int64(at: 1), x: x, y: y, width: w,
-                height: h)
-        }
-        let catalog = DatasetCatalog(
-            name: dataset.name, format: dataset.format, images: images, categories: categories,
-            largestGroundTruthCoordinate: largest, boxes: boxes.build())
-        // The pages just read are not needed again before the import stores its run: hand the page cache back
-        // (tens of MB for a large dataset) while the detections are diagnosed.
-        try database.execute("PRAGMA shrink_memory")
-        return (catalog, rowIDs)
     }
 
     /// The dataset's ground truth as stored, images in `id` order.

