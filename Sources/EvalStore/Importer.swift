@@ -140,10 +140,10 @@ public struct Importer {
         let dataset = try datasets.require(name: datasetName)
         var clock = PhaseClock()
         var batch: DetectionBatch
-        let sha: String
+        let hash: Background<String>?
         let detected: Bool
         // The dataset's catalog is loaded from the store while the file is read (at 50k images, 0.3 s).
-        var read: Result<(DetectionBatch, String, Bool), any Error>?
+        var read: Result<(DetectionBatch, Background<String>?, Bool), any Error>?
         var loaded: Result<(catalog: DatasetCatalog, imageRowIDs: [Int64]), any Error>?
         let readFile = {
             read = Result {
@@ -160,12 +160,17 @@ public struct Importer {
         guard let readResult = read.take(), let catalogResult = loaded.take() else {
             preconditionFailure("both sides ran")
         }
-        (batch, sha, detected) = try readResult.get()
+        (batch, hash, detected) = try readResult.get()
+        guard let hash else { preconditionFailure("read with hashing") }
         clock.lap("read")
         let optionsText = Self.canonical(options)
-        if let existing = try runs.find(name: name), existing.sha256 == sha, existing.datasetID == dataset.id,
+        // A run of this name may hold this content already: the hash tells. A new name needs the hash only when
+        // storing, and the diagnosis runs while it is computed.
+        let runBefore = try runs.find(name: name)
+        if let existing = runBefore, existing.sha256 == hash.value(), existing.datasetID == dataset.id,
             existing.importOptions == optionsText, existing.format == batch.format
         {
+            let sha = hash.value()
             // The same detections: only what describes them may change.
             let changes = try store.write { () throws -> [String] in
                 // Re-read inside the write lock: only the same content takes the metadata.
@@ -180,7 +185,6 @@ public struct Importer {
             result.metadataChanges = changes
             return result
         }
-        let runBefore = try runs.find(name: name)
         let (catalog, imageRowIDs) = try catalogResult.get()
         progress?(.diagnosing(detections: batch.count))
         let diagnosis = DetectionDiagnosis.diagnoseExplained(batch, against: catalog, options: options)
@@ -197,6 +201,7 @@ public struct Importer {
             throw ImportRejected(path: path, report: report, blocking: blocking, strict: strict)
         }
         try beforeStoring?()
+        let sha = hash.value()
         let metadata = RunMetadata(
             name: name, datasetID: dataset.id, format: batchFormat, source: path, sha256: sha,
             importOptions: optionsText, params: params, tags: tags, note: note,

@@ -51,52 +51,42 @@ public enum InputReading {
         return (dataset, format == nil)
     }
 
-    /// Reads detections at `path` and hashes their bytes. Returns the batch, the content hash and whether
-    /// the format was detected.
+    /// Reads detections at `path` and hashes their bytes (unless `hashing` is false). Returns the batch, the content
+    /// hash (which may still be computed on a thread of its own: `value()` waits for it) and whether the format was
+    /// detected.
     ///
-    /// A COCO results file is mapped and read once by two readers side by side, the parser and the hash, each
-    /// page released once both have passed it: memory holds the parsed columns, not the file. `progress` is
-    /// called with the bytes parsed and the file's size as the parser goes.
+    /// A COCO results file is mapped and parsed on two threads, one half each, each page released once parsed:
+    /// memory holds the parsed columns, not the file. Then a thread hashes it, reading the pages again from the
+    /// page cache, while the caller goes on (an import diagnoses the detections meanwhile). `progress` is called
+    /// with the bytes parsed and the file's size as the parsers go.
     public static func readDetections(
-        path: String, format: DetectionFormat?, progress: (@Sendable (_ read: Int, _ total: Int) -> Void)? = nil
+        path: String, format: DetectionFormat?, hashing: Bool = true,
+        progress: (@Sendable (_ read: Int, _ total: Int) -> Void)? = nil
     ) throws
-        -> (batch: DetectionBatch, sha256: String, detected: Bool)
+        -> (batch: DetectionBatch, sha256: Background<String>?, detected: Bool)
     {
         let chosen = try format ?? FormatDetection.detectionFormat(at: path)
         switch chosen {
         case .coco:
-            if InputFiles.kind(of: path) == .file, let file = MappedFile(path: path, readers: 2) {
-                let work = ParallelWork()
+            if InputFiles.kind(of: path) == .file, let file = MappedFile(path: path) {
                 let total = file.bytes.count
-                func hash() {
+                let batch = try CocoResultsReader.readSplitting(
+                    buffer: file.bytes, path: path, passed: { file.release($0) }, progress: { progress?($0, total) })
+                progress?(total, total)
+                guard hashing else { return (batch, nil, format == nil) }
+                let hash = Background { () -> String in
                     var hasher = SHA256()
-                    let chunk = 1 << 22
+                    let chunk = 1 << 20
                     var start = 0
                     while start < total {
                         let end = min(total, start + chunk)
                         hasher.update(UnsafeBufferPointer(rebasing: file.bytes[start..<end]))
-                        file.advance(reader: 0, to: end)
+                        file.release(start..<end)
                         start = end
                     }
-                    work.hash = hasher.finalizeHex()
+                    return hasher.finalizeHex()
                 }
-                func parse() {
-                    work.batch = Result { () throws(ReadError) in
-                        try CocoResultsReader.read(buffer: file.bytes, path: path) { offset in
-                            file.advance(reader: 1, to: offset)
-                            progress?(offset, total)
-                        }
-                    }
-                    file.advance(reader: 1, to: total)
-                    progress?(total, total)
-                }
-                // The hash waits when it runs ahead of the parser: the two must run side by side.
-                let ranSideBySide = SideBySide.run(hash, parse)
-                if ranSideBySide {
-                    guard let batch = work.batch else { throw ReadError.unreadable(path: path, reason: "not parsed") }
-                    return (try batch.get(), work.hash, format == nil)
-                }
-                // No thread could be started: read the file into memory instead.
+                return (batch, hash, format == nil)
             }
             // One read serves both parsing and hashing, which run side by side.
             let bytes = try InputFiles.readBytes(path, expected: "a COCO results JSON file")
@@ -109,16 +99,26 @@ public enum InputReading {
                 }
             }
             guard let batch = work.batch else { throw ReadError.unreadable(path: path, reason: "not parsed") }
-            return (try batch.get(), work.hash, format == nil)
+            return (try batch.get(), Background(ready: work.hash), format == nil)
         case .visdrone:
-            return (try VisDroneResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
+            return (
+                try VisDroneResultsReader.read(path: path),
+                hashing ? Background(ready: try ContentHash.ofPath(path)) : nil, format == nil
+            )
         case .yolo:
-            return (try YoloResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
+            return (
+                try YoloResultsReader.read(path: path), hashing ? Background(ready: try ContentHash.ofPath(path)) : nil,
+                format == nil
+            )
         case .voc:
-            return (try VocResultsReader.read(path: path), try ContentHash.ofPath(path), format == nil)
+            return (
+                try VocResultsReader.read(path: path), hashing ? Background(ready: try ContentHash.ofPath(path)) : nil,
+                format == nil
+            )
         case .tfrecord:
             return (
-                try TFRecordResultsReader.read(path: path), try ContentHash.ofFiles(TFRecordInput.files(path)),
+                try TFRecordResultsReader.read(path: path),
+                hashing ? Background(ready: try ContentHash.ofFiles(TFRecordInput.files(path))) : nil,
                 format == nil
             )
         }

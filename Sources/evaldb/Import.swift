@@ -303,7 +303,7 @@ struct Check: ParsableCommand {
             let store = try database.open(.readOnly)
             let stored = try store.datasets.require(name: dataset)
             let (batch, _, detected) = try InputReading.readDetections(
-                path: path, format: inputFormat.flatMap(DetectionFormat.init(rawValue:)))
+                path: path, format: inputFormat.flatMap(DetectionFormat.init(rawValue:)), hashing: false)
             let (catalog, _) = try store.datasets.catalog(of: stored)
             let explanation = DetectionDiagnosis.diagnoseExplained(
                 batch, against: catalog, options: try corrections.diagnosisOptions())

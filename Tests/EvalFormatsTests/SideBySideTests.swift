@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct SideBySideTests {
     /// Each side waits for the other to have started: run one after the other, the first would wait out its
-    /// deadline (as the parser and the hash of a mapped file would wait for each other forever).
+    /// deadline (as the first half of a split parse would wait forever for the second's rows).
     @Test func bothSidesRunAtTheSameTime() {
         let started = Atomic<Int>(0)
         let sawOther = Atomic<Int>(0)

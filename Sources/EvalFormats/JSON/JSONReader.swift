@@ -74,6 +74,47 @@ struct JSONReader {
         return result
     }
 
+    /// Where a reader stands: enough to put another reader over the same bytes in the same place.
+    struct Place: Equatable {
+        var position: Int
+        var line: Int
+        var lineStart: Int
+
+        /// This place, reached by a reader that counted lines from `origin` (`readElements`), in the lines of the
+        /// document, where `origin` is at `originPlace`.
+        func rebased(origin originPlace: Place) -> Place {
+            Place(
+                position: position, line: originPlace.line + line - 1,
+                lineStart: line == 1 ? originPlace.lineStart : lineStart)
+        }
+    }
+
+    /// This reader's place.
+    var place: Place { Place(position: position, line: line, lineStart: lineStart) }
+
+    /// Moves this reader to `place`, taken from a reader over the same bytes that read on from an element this
+    /// reader stands on, through the closing bracket of their array.
+    mutating func resume(at place: Place) {
+        (position, line, lineStart) = (place.position, place.line, place.lineStart)
+        isAtContainerStart = false
+    }
+
+    /// Runs `body` with a reader placed on the element of an array that starts at `offset` (the first byte of a
+    /// value that follows a comma), as `nextElement` would place it: its first `nextElement` returns true there
+    /// without a comma. Lines are counted from there: line 1 starts at `offset` (`Place.rebased` turns them into
+    /// the document's once the place of `offset` is known). Returns what `body` returns and where the reader ended.
+    static func readElements<Result>(
+        buffer: UnsafeBufferPointer<UInt8>, path: String, from offset: Int,
+        _ body: (inout JSONReader) throws(ReadError) -> Result
+    ) throws(ReadError) -> (result: Result, end: Place) {
+        var reader = JSONReader(buffer: buffer, path: path)
+        reader.position = offset
+        reader.lineStart = offset
+        reader.isAtContainerStart = true
+        let result = try body(&reader)
+        return (result, reader.place)
+    }
+
     // MARK: - Whitespace and position
 
     /// Moves past spaces, tabs and line breaks, counting lines.

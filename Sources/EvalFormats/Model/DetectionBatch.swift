@@ -98,6 +98,35 @@ public struct DetectionBatch: Sendable {
         columns.append(column)
     }
 
+    /// Appends the rows of `other` (read from the same files, after this batch's rows), emptying it column by
+    /// column as it goes, so that at most one of its columns is held twice. Category names `other` gives win, as
+    /// they would had its rows been appended one by one.
+    public mutating func append(contentsOf other: inout DetectionBatch) {
+        imageKeys.append(contentsOf: other.imageKeys)
+        other.imageKeys = ReferenceColumn()
+        categoryKeys.append(contentsOf: other.categoryKeys)
+        other.categoryKeys = ReferenceColumn()
+        func move(_ column: inout [Double], _ source: inout [Double]) {
+            column.append(contentsOf: source)
+            source = []
+        }
+        move(&scores, &other.scores)
+        move(&a, &other.a)
+        move(&b, &other.b)
+        move(&c, &other.c)
+        move(&d, &other.d)
+        fileIndex.append(contentsOf: other.fileIndex)
+        other.fileIndex = SteppedColumn()
+        lines.append(contentsOf: other.lines)
+        other.lines = SteppedColumn()
+        columns.append(contentsOf: other.columns)
+        other.columns = []
+        categoryNames.merge(other.categoryNames) { _, theirs in theirs }
+        other.categoryNames = [:]
+        notes += other.notes
+        other.notes = []
+    }
+
     /// The location of row `i`, for messages.
     public func location(ofRow i: Int) -> SourceLocation {
         SourceLocation(

@@ -103,12 +103,7 @@ public struct ReferenceColumn<Key: Reference>: RandomAccessCollection, Equatable
             names.append(name)
             nameIndex[name] = index
         }
-        if isName.isEmpty {
-            isName = [Bool](repeating: false, count: count)
-            isName.reserveCapacity(Swift.max(narrow.capacity, wide.capacity))
-        }
-        appendNumber(index)
-        isName.append(true)
+        append(nameIndex: index)
     }
 
     /// Appends a reference.
@@ -116,6 +111,40 @@ public struct ReferenceColumn<Key: Reference>: RandomAccessCollection, Equatable
     public mutating func append(_ key: Key) {
         let (id, name) = key.parts
         if let id { append(id: id) } else { append(name: name ?? "") }
+    }
+
+    /// Appends the rows of `other`, in order: its names take this column's indexes, the new ones in the order
+    /// `other` met them, so the column equals one built by appending every row one by one.
+    public mutating func append(contentsOf other: ReferenceColumn) {
+        var nameIndexes: [Int64] = []
+        nameIndexes.reserveCapacity(other.names.count)
+        for name in other.names {
+            if let known = nameIndex[name] {
+                nameIndexes.append(known)
+            } else {
+                nameIndexes.append(Int64(names.count))
+                nameIndex[name] = Int64(names.count)
+                names.append(name)
+            }
+        }
+        reserveCapacity(count + other.count)
+        for row in other.indices {
+            if other.holdsName(at: row) {
+                append(nameIndex: nameIndexes[Int(other.number(at: row))])
+            } else {
+                append(id: other.number(at: row))
+            }
+        }
+    }
+
+    /// Appends the name at `index` in `names`.
+    private mutating func append(nameIndex index: Int64) {
+        if isName.isEmpty {
+            isName = [Bool](repeating: false, count: count)
+            isName.reserveCapacity(Swift.max(narrow.capacity, wide.capacity))
+        }
+        appendNumber(index)
+        isName.append(true)
     }
 
     @inline(__always)

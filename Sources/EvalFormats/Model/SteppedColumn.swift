@@ -65,6 +65,28 @@ public struct SteppedColumn: RandomAccessCollection, Equatable, Sendable {
         }
     }
 
+    /// Adds `delta` to every value.
+    public mutating func add(_ delta: Int32) {
+        if dense != nil {
+            for row in dense!.indices { dense![row] &+= delta }
+        } else {
+            for run in runValues.indices { runValues[run] &+= delta }
+        }
+    }
+
+    /// Appends the values of `other`, in order.
+    public mutating func append(contentsOf other: SteppedColumn) {
+        if let values = other.dense {
+            for value in values { append(value) }
+            return
+        }
+        for run in other.runStarts.indices {
+            let end = run + 1 < other.runStarts.count ? other.runStarts[run + 1] : other.count
+            let (value, step) = (other.runValues[run], other.runSteps[run])
+            for k in 0..<(end - other.runStarts[run]) { append(value &+ step &* Int32(truncatingIfNeeded: k)) }
+        }
+    }
+
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.count == rhs.count && lhs.elementsEqual(rhs)
     }
