@@ -7,17 +7,7 @@ import Testing
 /// A COCO results file parsed in two halves on two threads gives the very batch, and the very errors, of one
 /// parser reading it in order, wherever the second half starts.
 @Suite struct SplitParseTests {
-    /// A small deterministic generator (SplitMix64).
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = JSONTestSupport.SeededRandom
 
     /// How a generated document is written.
     struct Style {
@@ -31,7 +21,7 @@ import Testing
 
     /// A results document of `count` detections in `style`; `decoy` puts a string holding `},{` in each row.
     static func document(count: Int, style: Style, seed: UInt64, decoy: Bool = false) -> [UInt8] {
-        var random = Generator(state: seed)
+        var random = Generator(seed: seed)
         let newline = style.crlf ? "\r\n" : "\n"
         var rows: [String] = []
         for i in 0..<count {
@@ -195,7 +185,7 @@ import Testing
     }
 
     @Test func columnsAppendedWholeEqualColumnsAppendedRowByRow() {
-        var random = Generator(state: 9)
+        var random = Generator(seed: 9)
         for _ in 0..<50 {
             func key() -> ImageKey {
                 switch random.next() % 4 {
