@@ -16,37 +16,12 @@ public enum SideBySide {
     @discardableResult
     public static func run(_ first: () -> Void, _ second: () -> Void) -> Bool {
         withoutActuallyEscaping(second) { second in
-            let box = Unmanaged.passRetained(Work(second)).toOpaque()
-            #if canImport(Glibc)
-                var thread = pthread_t()
-            #else
-                var thread: pthread_t?
-            #endif
-            let created = pthread_create(
-                &thread, nil,
-                { raw in
-                    guard let raw else { return nil }
-                    Unmanaged<Work>.fromOpaque(raw).takeRetainedValue().body()
-                    return nil
-                }, box)
-            guard created == 0 else {
-                Unmanaged<Work>.fromOpaque(box).release()
-                return false
-            }
+            let thread = PosixThread(second)
+            guard thread.wasStarted else { return false }
             first()
-            #if canImport(Glibc)
-                pthread_join(thread, nil)
-            #else
-                if let thread { pthread_join(thread, nil) }
-            #endif
+            thread.join()
             return true
         }
-    }
-
-    /// The second piece of work, handed to its thread.
-    private final class Work: @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
     }
 }
 
@@ -57,12 +32,12 @@ public final class Background<Value: Sendable>: @unchecked Sendable {
     /// Guarded by `lock`.
     private var result: Value?
     private var pending: (@Sendable () -> Value)?
-    private var thread: Thread?
+    private var thread: PosixThread?
 
-    /// Starts `body`.
+    /// Starts `body`. The thread holds this object until the work is done.
     public init(_ body: @escaping @Sendable () -> Value) {
         pending = body
-        thread = Thread { [self] in
+        thread = PosixThread { [self] in
             let value = body()
             lock.withLock {
                 if result == nil { result = value }
@@ -79,7 +54,7 @@ public final class Background<Value: Sendable>: @unchecked Sendable {
 
     /// The work's result, once it has finished.
     public func value() -> Value {
-        if thread?.isRunning != true {
+        if thread?.wasStarted != true {
             // No thread: run the work here, once.
             lock.withLock {
                 if result == nil, let pending { result = pending() }
@@ -92,15 +67,21 @@ public final class Background<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-/// A POSIX thread running a closure, joined when the object goes.
-private final class Thread: @unchecked Sendable {
-    private var handle = pthread_t()
-    /// Whether the thread was started.
-    private(set) var isRunning = false
+/// A POSIX thread running a closure: a thread of its own whatever the machine, unlike Dispatch's pool. Joined by
+/// `join()`, or when the object goes.
+private final class PosixThread: @unchecked Sendable {
+    #if canImport(Glibc)
+        private var handle = pthread_t()
+    #else
+        private var handle: pthread_t?
+    #endif
+    /// Whether the thread was started (false when the system refused one: the closure did not run).
+    let wasStarted: Bool
+    private var isJoined = false
 
     init(_ body: @escaping () -> Void) {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        isRunning =
+        wasStarted =
             pthread_create(
                 &handle, nil,
                 { raw in
@@ -108,13 +89,28 @@ private final class Thread: @unchecked Sendable {
                     Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
                     return nil
                 }, box) == 0
-        if !isRunning { Unmanaged<Box>.fromOpaque(box).release() }
+        if !wasStarted { Unmanaged<Box>.fromOpaque(box).release() }
+    }
+
+    /// Waits for the closure to return. Call from another thread, once.
+    func join() {
+        guard wasStarted, !isJoined else { return }
+        isJoined = true
+        #if canImport(Glibc)
+            pthread_join(handle, nil)
+        #else
+            if let handle { pthread_join(handle, nil) }
+        #endif
     }
 
     deinit {
-        guard isRunning else { return }
-        // The last reference can go on the thread itself, as its closure is released.
-        if pthread_equal(handle, pthread_self()) != 0 { pthread_detach(handle) } else { pthread_join(handle, nil) }
+        guard wasStarted, !isJoined else { return }
+        // The last reference can go on the thread itself, as its closure is released: it cannot join itself.
+        #if canImport(Glibc)
+            if pthread_equal(handle, pthread_self()) != 0 { pthread_detach(handle) } else { join() }
+        #else
+            if let handle, pthread_equal(handle, pthread_self()) != 0 { pthread_detach(handle) } else { join() }
+        #endif
     }
 
     private final class Box {
