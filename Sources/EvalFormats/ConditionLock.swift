@@ -5,12 +5,12 @@
 #endif
 
 /// A mutex with a condition: `withLock` runs code holding it, `wait` (holding it) sleeps until another thread
-/// calls `broadcast`. For threads started with `SideBySide`, which Swift's concurrency does not see.
-final class ConditionLock: @unchecked Sendable {
+/// calls `broadcast`. For threads Swift's concurrency does not see (`SideBySide`, `Background`, Dispatch's).
+public final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    public init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -27,19 +27,19 @@ final class ConditionLock: @unchecked Sendable {
     }
 
     /// Runs `body` holding the lock.
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Releases the lock until `broadcast` is called, then takes it again. Call inside `withLock`.
-    func wait() {
+    public func wait() {
         pthread_cond_wait(condition, mutex)
     }
 
     /// Wakes every thread waiting in `wait`.
-    func broadcast() {
+    public func broadcast() {
         pthread_cond_broadcast(condition)
     }
 }

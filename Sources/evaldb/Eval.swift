@@ -89,7 +89,7 @@ private var activeCores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
 /// Hands out run indexes to workers in order and tracks which are in progress.
 private final class WorkQueue: @unchecked Sendable {
-    private let lock = PthreadLock()
+    private let lock = ConditionLock()
     private var nextIndex = 0
     private var running: Set<Int> = []
     private var done = 0
@@ -98,7 +98,7 @@ private final class WorkQueue: @unchecked Sendable {
     init(count: Int) { self.count = count }
 
     func take() -> Int? {
-        lock.locked {
+        lock.withLock {
             guard nextIndex < count else { return nil }
             defer { nextIndex += 1 }
             running.insert(nextIndex)
@@ -108,7 +108,7 @@ private final class WorkQueue: @unchecked Sendable {
 
     /// Marks `index` done; returns how many are done and the names still running.
     func finished(_ index: Int, names: [String]) -> (Int, [String]) {
-        lock.locked {
+        lock.withLock {
             running.remove(index)
             done += 1
             return (done, running.sorted().map { names[$0] })
@@ -118,41 +118,19 @@ private final class WorkQueue: @unchecked Sendable {
 
 /// Each run's report or failure, written by the worker that evaluated it.
 private final class EvaluationSlots: @unchecked Sendable {
-    private let lock = PthreadLock()
+    private let lock = ConditionLock()
     private var results: [Result<(EvaluationReport, String?), any Error>?]
 
     init(count: Int) { results = Array(repeating: nil, count: count) }
 
     func set(_ index: Int, _ result: Result<(EvaluationReport, String?), any Error>) {
-        lock.locked { results[index] = result }
+        lock.withLock { results[index] = result }
     }
 
     func get(_ index: Int) throws -> (EvaluationReport, String?) {
-        guard let result = lock.locked({ results[index] }) else {
+        guard let result = lock.withLock({ results[index] }) else {
             preconditionFailure("every run index is taken by a worker")
         }
         return try result.get()
-    }
-}
-
-/// A mutex around a closure.
-private final class PthreadLock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func locked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
     }
 }
