@@ -10,8 +10,8 @@
 /// statement journal, a temporary file holding the original of every existing page the statement changes (the
 /// B-tree's last leaf and its parents, at least, for each statement). With 64 KiB pages and 64 rows per statement
 /// that was 2 KB of journal per row: at 5M detections, 10 GB written to a temporary file, a third of the import.
-/// `OR FAIL` removes the abort (when foreign-key checks are off), and batches of a thousand rows make the journal that immediate foreign-key checks still need a few pages per
-/// thousand rows.
+/// `OR FAIL` removes the abort (when foreign-key checks are off), and batches of a thousand rows leave the journal
+/// that immediate foreign-key checks still need at a few pages per thousand rows.
 public final class BulkInsert {
     private let columnCount: Int
     private let rowsPerStatement: Int

@@ -65,6 +65,10 @@ public enum InputReading {
     ) throws
         -> (batch: DetectionBatch, sha256: Background<String>?, detected: Bool)
     {
+        /// The hash of a format read in one piece, when hashing.
+        func hashed(_ hash: () throws -> String) rethrows -> Background<String>? {
+            hashing ? Background(ready: try hash()) : nil
+        }
         let chosen = try format ?? FormatDetection.detectionFormat(at: path)
         switch chosen {
         case .coco:
@@ -102,23 +106,16 @@ public enum InputReading {
             return (try batch.get(), Background(ready: work.hash), format == nil)
         case .visdrone:
             return (
-                try VisDroneResultsReader.read(path: path),
-                hashing ? Background(ready: try ContentHash.ofPath(path)) : nil, format == nil
+                try VisDroneResultsReader.read(path: path), try hashed { try ContentHash.ofPath(path) }, format == nil
             )
         case .yolo:
-            return (
-                try YoloResultsReader.read(path: path), hashing ? Background(ready: try ContentHash.ofPath(path)) : nil,
-                format == nil
-            )
+            return (try YoloResultsReader.read(path: path), try hashed { try ContentHash.ofPath(path) }, format == nil)
         case .voc:
-            return (
-                try VocResultsReader.read(path: path), hashing ? Background(ready: try ContentHash.ofPath(path)) : nil,
-                format == nil
-            )
+            return (try VocResultsReader.read(path: path), try hashed { try ContentHash.ofPath(path) }, format == nil)
         case .tfrecord:
             return (
                 try TFRecordResultsReader.read(path: path),
-                hashing ? Background(ready: try ContentHash.ofFiles(TFRecordInput.files(path))) : nil,
+                try hashed { try ContentHash.ofFiles(TFRecordInput.files(path)) },
                 format == nil
             )
         }

@@ -29,8 +29,7 @@ enum MatchEncoding {
         let parts = chunks.parts
         let rowCount = parts.reduce(0) { $0 + $1.images.count }
         let insert = try BulkInsert(
-            database, table: "image_matches", columns: ["evaluation_id", "image_id", "detections"], total: rowCount,
-            rowsPerStatement: 1024)
+            database, table: "image_matches", columns: ["evaluation_id", "image_id", "detections"], total: rowCount)
         for part in parts {
             try part.text.bytes.withUnsafeBufferPointer { bytes in
                 for (row, image) in part.images.enumerated() {

@@ -60,12 +60,16 @@ public enum CocoResultsReader {
         buffer: UnsafeBufferPointer<UInt8>, path: String, splittingAbove: Int, near: Int,
         passed: @escaping @Sendable (Range<Int>) -> Void, progress: @escaping @Sendable (Int) -> Void
     ) throws(ReadError) -> (batch: DetectionBatch, tookTail: Bool) {
-        guard buffer.count > splittingAbove, let start = elementStart(in: buffer, near: near) else {
+        /// One parser, in order.
+        func readAlone() throws(ReadError) -> (batch: DetectionBatch, tookTail: Bool) {
             let batch = try read(buffer: buffer, path: path) { offset in
                 passed(0..<offset)
                 progress(offset)
             }
             return (batch, false)
+        }
+        guard buffer.count > splittingAbove, let start = elementStart(in: buffer, near: near) else {
+            return try readAlone()
         }
         let tail = Tail(start: start)
         var result: Result<DetectionBatch, ReadError>?
@@ -81,13 +85,7 @@ public enum CocoResultsReader {
             }
         }
         let second = { tail.parse(buffer: buffer, path: path, passed: passed) }
-        if !SideBySide.run(first, second) {
-            let batch = try read(buffer: buffer, path: path) { offset in
-                passed(0..<offset)
-                progress(offset)
-            }
-            return (batch, false)
-        }
+        if !SideBySide.run(first, second) { return try readAlone() }
         let batch = try result!.get()
         passed(0..<buffer.count)
         return (batch, tail.wasTaken)
@@ -124,8 +122,8 @@ public enum CocoResultsReader {
         private var outcome: (batch: DetectionBatch, end: JSONReader.Place)??
         private var isSettled = false
         private var parsed = 0
-        /// Whether the first parser took the rows.
-        var wasTaken = false
+        /// Whether the first parser took the rows (set by `take`; read once both threads are done).
+        private(set) var wasTaken = false
 
         init(start: Int) { self.start = start }
 
@@ -171,6 +169,7 @@ public enum CocoResultsReader {
                 let taken = outcome!
                 outcome = .some(nil)
                 isSettled = true
+                wasTaken = taken != nil
                 return taken
             }
         }
@@ -232,7 +231,6 @@ public enum CocoResultsReader {
             if ordinal & 0xFFFF == 0 { progress(reader.position) }
             if let open = tail, reader.position >= open.start {
                 if reader.position == open.start, var rest = open.take() {
-                    open.wasTaken = true
                     // The tail counted lines from its start: put its rows on the document's lines and columns.
                     let origin = reader.place
                     Self.rebase(&rest.batch, origin: origin)
